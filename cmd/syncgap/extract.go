@@ -1,0 +1,75 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"syncgap/stages/extractad"
+	"syncgap/stages/extractentra"
+)
+
+func newExtractADCmd() *cobra.Command {
+	var ldif, out string
+	cmd := &cobra.Command{
+		Use:   "extract-ad --ldif FILE --out SNAPDIR",
+		Short: "Read AD users from an LDIF export into ad_users.parquet",
+		Long: `extract-ad reads user objects from an LDIF file as written by
+ldapsearch -LLL (OpenLDAP), ldifde -f (Windows) or ldbsearch (Samba) and writes
+ad_users.parquet into the snapshot directory.
+
+The export needs these attributes: userPrincipalName sAMAccountName mobile
+otherMobile c userAccountControl whenChanged objectGUID mS-DS-ConsistencyGuid
+(and objectClass if the export also holds non-user objects). Values given as
+"attr:< URL" are refused, never read.`,
+		Example: `  ldapsearch -LLL -H ldaps://dc01.contoso.com -b "DC=contoso,DC=com" \
+    -E pr=1000/noprompt "(&(objectCategory=person)(objectClass=user))" \
+    userPrincipalName sAMAccountName mobile otherMobile c userAccountControl \
+    whenChanged objectGUID mS-DS-ConsistencyGuid > ad.ldif
+  syncgap extract-ad --ldif ad.ldif --out snap/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := runStage(cmd.Context(), out, extractad.Stage(), map[string]string{extractad.ParamLDIF: ldif})
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&ldif, "ldif", "", "LDIF file with the AD users (required)")
+	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
+	cmd.MarkFlagRequired("ldif")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func newExtractEntraCmd() *cobra.Command {
+	var exports []string
+	var features, out string
+	cmd := &cobra.Command{
+		Use:   "extract-entra --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
+		Short: "Read Entra ID users from export files into entra_users.parquet and tenant.parquet",
+		Long: `extract-entra reads Entra ID users from export files, detects each file's
+format and says which it found:
+  - Microsoft Graph REST pages ({"value":[…]} as saved by Graph Explorer or
+    az rest), one file or a directory of page files, or JSON Lines;
+  - Get-MgUser … | ConvertTo-Json (PowerShell 5.1 or 7 dates) and | Export-Csv;
+  - the Entra admin center "Download users" CSV (no sync flag or immutable id:
+    the join falls back to UPNs and the report says evidence is weaker);
+  - MSOnline Get-MsolUser / ADSyncTools CSVs: the only source of the cloud
+    AlternateMobilePhones (Graph does not expose it).
+Give --export several times to combine: the first export is primary, later
+ones fill what it lacks (typically a Graph export plus an MSOnline CSV).
+--tenant-features is the JSON of GET /directory/onPremisesSynchronization;
+without it the tenant flag is recorded as unknown.`,
+		Example: `  syncgap extract-entra --export graph-pages/ --export msol.csv \
+      --tenant-features features.json --out snap/
+  syncgap extract-entra --export users.jsonl --out snap/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := runStage(cmd.Context(), out, extractentra.Stage(), extractentra.ExportParams(exports, features))
+			return err
+		},
+	}
+	cmd.Flags().StringArrayVar(&exports, "export", nil, "export file or directory (repeatable; required)")
+	cmd.Flags().StringVar(&features, "tenant-features", "", "JSON of GET /directory/onPremisesSynchronization")
+	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
+	cmd.MarkFlagRequired("export")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}

@@ -1,0 +1,79 @@
+// Command syncgap audits and corrects Entra ID DirSyncOverrides: mobile and
+// otherMobile values that stopped syncing from Active Directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a specific exit code (e.g. replay differences) without printing twice.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "syncgap: error:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
+	os.Exit(1)
+}
+
+func newRoot() *cobra.Command {
+	var verbose bool
+	root := &cobra.Command{
+		Use:   "syncgap",
+		Short: "Audit and fix Entra ID DirSyncOverrides on mobile and otherMobile",
+		Long: `syncgap compares the mobile and otherMobile numbers in Active Directory with
+MobilePhone and AlternateMobilePhones in Entra ID, tells what enabling the tenant
+feature BypassDirSyncOverridesEnabled would clear, overwrite or fill, and writes
+an Excel workbook for the change board.
+
+Every stage reads and writes Parquet tables in a snapshot directory, with a
+manifest.json recording inputs, parameters and hashes, so any stage can be
+replayed later with byte-identical results.`,
+		Example: `  # the whole offline audit
+  syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
+      --tenant-features features.json --out snap/
+
+  # one user, both sides and the verdict
+  syncgap show john.smith@contoso.com --snapshot snap/
+
+  # prove the saved snapshot still gives the same results
+  syncgap replay snap/`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+		},
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail")
+	root.AddCommand(
+		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
+		newAuditCmd(), newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
+	)
+	return root
+}

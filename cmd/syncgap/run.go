@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"syncgap/pipeline"
+)
+
+// runStage runs one stage on a snapshot and logs what it wrote.
+func runStage(ctx context.Context, dir string, st pipeline.Stage, params map[string]string) (*pipeline.StageRecord, error) {
+	start := time.Now()
+	rec, err := pipeline.RunStage(ctx, dir, st, params)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range rec.Outputs {
+		slog.Info("wrote", "stage", st.Name, "file", o.File, "rows", o.Rows, "elapsed", time.Since(start).Round(time.Millisecond))
+	}
+	for k, v := range rec.Detail {
+		slog.Info("detail", "stage", st.Name, k, v)
+	}
+	return rec, nil
+}

@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ManifestFile is the name of the manifest inside a snapshot directory.
+const ManifestFile = "manifest.json"
+
+// ManifestFormat identifies the manifest layout; bump it when the layout changes.
+const ManifestFormat = "syncgap-snapshot/1"
+
+// Manifest describes a snapshot: which stage wrote which file, from what, how.
+// Wall-clock times live here, never inside the data files.
+type Manifest struct {
+	Format string        `json:"format"`
+	Stages []StageRecord `json:"stages"` // in the order they were (last) run
+}
+
+// StageRecord is one stage run: its parameters, the inputs it read and the files it wrote.
+type StageRecord struct {
+	Stage       string            `json:"stage"`
+	ToolVersion string            `json:"tool_version"`
+	Parameters  map[string]string `json:"parameters"`
+	Inputs      []InputRecord     `json:"inputs"`
+	Outputs     []OutputRecord    `json:"outputs"`
+	StartedAt   time.Time         `json:"started_at"`
+	FinishedAt  time.Time         `json:"finished_at"`
+	Detail      map[string]string `json:"detail,omitempty"` // e.g. detected input format
+}
+
+// InputRecord is one file a stage read. Snapshot tables are named by file
+// name only, so a copied or moved snapshot still resolves them.
+type InputRecord struct {
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Bytes    int64  `json:"bytes"`
+	Snapshot bool   `json:"snapshot,omitempty"` // true: a file inside the snapshot directory
+}
+
+// OutputRecord is one file a stage wrote into the snapshot.
+type OutputRecord struct {
+	Table  string `json:"table,omitempty"` // empty for non-table outputs such as report.xlsx
+	File   string `json:"file"`
+	Rows   int64  `json:"rows"`
+	SHA256 string `json:"sha256"`
+}
+
+// LoadManifest reads dir/manifest.json; a missing manifest is an empty one.
+func LoadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Manifest{Format: ManifestFormat}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if m.Format != ManifestFormat {
+		return nil, fmt.Errorf("%s: unsupported manifest format %q (want %q)", filepath.Join(dir, ManifestFile), m.Format, ManifestFormat)
+	}
+	return &m, nil
+}
+
+// Save writes the manifest atomically.
+func (m *Manifest) Save(dir string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+}
+
+// Stage returns the record of the named stage, or nil.
+func (m *Manifest) Stage(name string) *StageRecord {
+	for i := range m.Stages {
+		if m.Stages[i].Stage == name {
+			return &m.Stages[i]
+		}
+	}
+	return nil
+}
+
+// Put records a stage run, replacing an earlier run of the same stage.
+func (m *Manifest) Put(rec StageRecord) {
+	for i := range m.Stages {
+		if m.Stages[i].Stage == rec.Stage {
+			m.Stages = append(m.Stages[:i], m.Stages[i+1:]...)
+			break
+		}
+	}
+	m.Stages = append(m.Stages, rec)
+}
+
+// Output returns the output record for a file name across all stages, or nil.
+func (m *Manifest) Output(file string) (*StageRecord, *OutputRecord) {
+	for i := range m.Stages {
+		for j := range m.Stages[i].Outputs {
+			if m.Stages[i].Outputs[j].File == file {
+				return &m.Stages[i], &m.Stages[i].Outputs[j]
+			}
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,227 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// rowGroupRows is the row count of one Parquet row group. Fixed, so that the
+// same rows always produce the same file.
+const rowGroupRows = 64 * 1024
+
+// writerProperties are fixed so output is byte-identical run to run:
+// created_by is pinned (it would otherwise carry the library version) and
+// dictionary encoding is off, because arrow-go's dictionary fallback makes
+// encoding stats depend on Go map order (DESIGN §9).
+func writerProperties() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithCreatedBy("syncgap"),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithCompression(compress.Codecs.Snappy),
+		parquet.WithStats(true),
+		parquet.WithVersion(parquet.V2_6),
+		parquet.WithDataPageVersion(parquet.DataPageV1),
+	)
+}
+
+// Writer streams rows of type T into a Parquet file that becomes visible only on Commit.
+type Writer[T any] struct {
+	table string
+	af    *AtomicFile
+	fw    *pqarrow.FileWriter
+	enc   *encoder
+	n     int64
+	buf   int
+	done  bool
+}
+
+// CreateTable starts writing table (e.g. ADUsersTable) into dir.
+func CreateTable[T any](dir, table string) (*Writer[T], error) {
+	c, err := codecOf[T]()
+	if err != nil {
+		return nil, err
+	}
+	af, err := CreateAtomic(dir + string(os.PathSeparator) + FileName(table))
+	if err != nil {
+		return nil, err
+	}
+	fw, err := pqarrow.NewFileWriter(c.schema, af, writerProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		af.Abort()
+		return nil, fmt.Errorf("parquet writer for %s: %w", table, err)
+	}
+	return &Writer[T]{table: table, af: af, fw: fw, enc: newEncoder(c)}, nil
+}
+
+// Write appends one row.
+func (w *Writer[T]) Write(row *T) error {
+	w.enc.append(unsafe.Pointer(row))
+	w.n++
+	w.buf++
+	if w.buf == rowGroupRows {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *Writer[T]) flush() error {
+	if w.buf == 0 {
+		return nil
+	}
+	rec := w.enc.rb.NewRecordBatch()
+	defer rec.Release()
+	w.buf = 0
+	if err := w.fw.Write(rec); err != nil {
+		return fmt.Errorf("write %s: %w", w.table, err)
+	}
+	return nil
+}
+
+// Rows is the number of rows written so far.
+func (w *Writer[T]) Rows() int64 { return w.n }
+
+// Commit finishes the file and moves it into place, returning its manifest record.
+func (w *Writer[T]) Commit() (OutputRecord, error) {
+	if w.done {
+		return OutputRecord{}, fmt.Errorf("commit %s: writer already closed", w.table)
+	}
+	if err := w.flush(); err != nil {
+		w.Abort()
+		return OutputRecord{}, err
+	}
+	w.done = true
+	w.enc.rb.Release()
+	if err := w.fw.Close(); err != nil {
+		w.af.Abort()
+		return OutputRecord{}, fmt.Errorf("close %s: %w", w.table, err)
+	}
+	if err := w.af.Commit(); err != nil {
+		return OutputRecord{}, err
+	}
+	return OutputRecord{Table: w.table, File: FileName(w.table), Rows: w.n, SHA256: w.af.SHA256()}, nil
+}
+
+// Abort discards everything written; safe to call after Commit.
+func (w *Writer[T]) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.enc.rb.Release()
+	w.af.Abort()
+}
+
+// WriteTable writes all rows as table into dir.
+func WriteTable[T any](dir, table string, rows []T) (OutputRecord, error) {
+	w, err := CreateTable[T](dir, table)
+	if err != nil {
+		return OutputRecord{}, err
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			w.Abort()
+			return OutputRecord{}, err
+		}
+	}
+	return w.Commit()
+}
+
+// Reader streams rows of type T out of a Parquet table file.
+type Reader[T any] struct {
+	path string
+	f    *os.File
+	rr   pqarrow.RecordReader
+	dec  decoder
+	rec  arrow.RecordBatch
+	i    int
+	rows int64
+}
+
+// OpenTable opens a table file for reading; it fails early when a column the
+// type needs is missing.
+func OpenTable[T any](path string) (*Reader[T], error) {
+	c, err := codecOf[T]()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := file.NewParquetReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a Parquet table: %w", path, err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024}, memory.DefaultAllocator)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Reader[T]{path: path, f: f, rr: rr, dec: decoder{c: c}, rows: pf.NumRows()}, nil
+}
+
+// NumRows is the row count recorded in the file footer.
+func (r *Reader[T]) NumRows() int64 { return r.rows }
+
+// Next fills *row with the next row; it returns io.EOF after the last one.
+func (r *Reader[T]) Next(row *T) error {
+	for r.rec == nil || r.i >= int(r.rec.NumRows()) {
+		if !r.rr.Next() {
+			if err := r.rr.Err(); err != nil && err != io.EOF {
+				return fmt.Errorf("%s: %w", r.path, err)
+			}
+			return io.EOF
+		}
+		r.rec = r.rr.RecordBatch()
+		r.i = 0
+		if err := r.dec.bind(r.rec); err != nil {
+			return fmt.Errorf("%s: %w", r.path, err)
+		}
+	}
+	r.dec.row(unsafe.Pointer(row), r.i)
+	r.i++
+	return nil
+}
+
+// Close releases the file.
+func (r *Reader[T]) Close() error {
+	r.rr.Release()
+	return r.f.Close()
+}
+
+// ReadTable reads a whole table file into memory.
+func ReadTable[T any](path string) ([]T, error) {
+	r, err := OpenTable[T](path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := make([]T, 0, r.NumRows())
+	for {
+		var row T
+		err := r.Next(&row)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+}

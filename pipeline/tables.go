@@ -1,0 +1,219 @@
+package pipeline
+
+import "time"
+
+// Table file names inside a snapshot directory. These names, like the column
+// names in the struct tags below, are the contract other tools read (DESIGN §4).
+const (
+	ADUsersTable    = "ad_users"
+	EntraUsersTable = "entra_users"
+	TenantTable     = "tenant"
+	JoinedTable     = "joined"
+	GapsTable       = "gaps"
+)
+
+// FileName is the Parquet file name of a table in a snapshot directory.
+func FileName(table string) string { return table + ".parquet" }
+
+// NullBool is a boolean that may be unknown; the zero value is unknown (null).
+type NullBool struct {
+	Bool  bool
+	Valid bool
+}
+
+// Known returns a known NullBool holding b.
+func Known(b bool) NullBool { return NullBool{Bool: b, Valid: true} }
+
+// IsTrue reports whether the value is known and true.
+func (n NullBool) IsTrue() bool { return n.Valid && n.Bool }
+
+// IsFalse reports whether the value is known and false.
+func (n NullBool) IsFalse() bool { return n.Valid && !n.Bool }
+
+// String renders true, false or unknown.
+func (n NullBool) String() string {
+	switch {
+	case !n.Valid:
+		return "unknown"
+	case n.Bool:
+		return "true"
+	default:
+		return "false"
+	}
+}
+
+// Column conventions shared by every table struct (see codec.go):
+//   - string: an empty string is stored as null (LDAP and Graph have no empty values);
+//   - []string: nil is null ("not known"), a non-nil empty slice is an empty list;
+//   - time.Time: the zero time is null; stored as timestamp[us, UTC];
+//   - NullBool: boolean, invalid is null;
+//   - a struct field tagged `parquet:",prefix=xx_"` inlines the nested struct's
+//     columns with that prefix.
+
+// ADUser is one row of ad_users: a user object as read from AD.
+type ADUser struct {
+	DN              string    `parquet:"dn"`
+	ObjectGUID      string    `parquet:"object_guid"`      // canonical text, Microsoft byte order, lower case
+	ConsistencyGUID string    `parquet:"consistency_guid"` // canonical text of mS-DS-ConsistencyGuid
+	SourceAnchor    string    `parquet:"source_anchor"`    // base64 of the bytes Entra holds as immutableId
+	SamAccountName  string    `parquet:"sam_account_name"`
+	UPN             string    `parquet:"upn"`
+	Mobile          string    `parquet:"mobile"`       // raw text
+	OtherMobile     []string  `parquet:"other_mobile"` // raw texts in directory order; empty list when absent
+	Country         string    `parquet:"country"`      // AD attribute c (ISO 3166 alpha-2)
+	Enabled         NullBool  `parquet:"enabled"`      // from userAccountControl; null when not exported
+	WhenChanged     time.Time `parquet:"when_changed"`
+	Origin          string    `parquet:"origin"` // "file.ldif:LINE" or the server URL
+}
+
+// EntraUser is one row of entra_users: a user object as read from Entra ID.
+type EntraUser struct {
+	ID                       string    `parquet:"id"` // object id, lower case
+	UPN                      string    `parquet:"upn"`
+	MobilePhone              string    `parquet:"mobile_phone"`
+	AlternateMobilePhones    []string  `parquet:"alternate_mobile_phones"` // nil: not known (Graph does not expose it)
+	BusinessPhones           []string  `parquet:"business_phones"`
+	UsageLocation            string    `parquet:"usage_location"`
+	OnPremisesSyncEnabled    NullBool  `parquet:"on_premises_sync_enabled"` // Graph: null for never-synced users
+	OnPremisesImmutableID    string    `parquet:"on_premises_immutable_id"`
+	OnPremisesUPN            string    `parquet:"on_premises_upn"`
+	OnPremisesSamAccountName string    `parquet:"on_premises_sam_account_name"`
+	OnPremisesDN             string    `parquet:"on_premises_dn"`
+	OnPremisesLastSync       time.Time `parquet:"on_premises_last_sync"`
+	AccountEnabled           NullBool  `parquet:"account_enabled"`
+	Origin                   string    `parquet:"origin"` // "file:LINE" (or "file:LINE:COL" for JSON) or the endpoint URL
+}
+
+// TenantFlag is one row of tenant: one onPremisesSynchronization feature flag as read.
+type TenantFlag struct {
+	Feature string   `parquet:"feature"` // Graph property name, e.g. bypassDirSyncOverridesEnabled
+	Enabled NullBool `parquet:"enabled"` // null: unknown (not provided, or not readable)
+	Source  string   `parquet:"source"`  // file name, endpoint, or why it is unknown
+}
+
+// BypassFeature is the tenant feature this tool is about.
+const BypassFeature = "bypassDirSyncOverridesEnabled"
+
+// MatchStatus is the outcome of joining one cloud or AD user (DESIGN §5).
+type MatchStatus string
+
+// Match statuses, exactly as DESIGN §5 spells them.
+const (
+	Matched        MatchStatus = "matched"
+	Ambiguous      MatchStatus = "ambiguous"
+	AnchorConflict MatchStatus = "anchor_conflict"
+	ADOnly         MatchStatus = "ad_only"
+	CloudOnly      MatchStatus = "cloud_only"
+	OrphanedSynced MatchStatus = "orphaned_synced"
+)
+
+// MatchMethod is the join rule that decided a row.
+type MatchMethod string
+
+// Match methods, exactly as DESIGN §4 spells them.
+const (
+	ByAnchor        MatchMethod = "anchor"
+	ByOnPremisesUPN MatchMethod = "on_premises_upn"
+	ByUPN           MatchMethod = "upn"
+	ByNone          MatchMethod = "none"
+)
+
+// Joined is one row of joined: a matched pair, or one unmatched user on either side.
+type Joined struct {
+	MatchStatus MatchStatus `parquet:"match_status"`
+	MatchMethod MatchMethod `parquet:"match_method"`
+	Note        string      `parquet:"match_note"` // why, for ambiguous and conflicting rows
+	AD          ADUser      `parquet:",prefix=ad_"`
+	Entra       EntraUser   `parquet:",prefix=entra_"`
+}
+
+// HasAD reports whether the row carries an AD user.
+func (j *Joined) HasAD() bool { return j.AD.DN != "" }
+
+// HasEntra reports whether the row carries a cloud user.
+func (j *Joined) HasEntra() bool { return j.Entra.ID != "" }
+
+// State is the comparison of one attribute pair (DESIGN §6).
+type State string
+
+// Attribute states, exactly as DESIGN §6 spells them.
+const (
+	InSync         State = "in_sync"
+	FormatOnly     State = "format_only"
+	MissingInEntra State = "missing_in_entra"
+	MissingInAD    State = "missing_in_ad"
+	Mismatch       State = "mismatch"
+	Invalid        State = "invalid"
+	Unverifiable   State = "unverifiable"
+	NotApplicable  State = "not_applicable"
+)
+
+// Effect is what enabling BypassDirSyncOverrides does to a user's cloud values.
+type Effect string
+
+// Effects, from worst to harmless.
+const (
+	ClearsCloud     Effect = "clears_cloud"
+	OverwritesCloud Effect = "overwrites_cloud"
+	FillsCloud      Effect = "fills_cloud"
+	ReformatsCloud  Effect = "reformats_cloud"
+	NoEffect        Effect = "none"
+)
+
+// Severity orders effects: higher is worse.
+func (e Effect) Severity() int {
+	switch e {
+	case ClearsCloud:
+		return 4
+	case OverwritesCloud:
+		return 3
+	case FillsCloud:
+		return 2
+	case ReformatsCloud:
+		return 1
+	}
+	return 0
+}
+
+// Risk grades a row for reviewers.
+type Risk string
+
+// Risks, exactly as DESIGN §6 spells them.
+const (
+	RiskHigh   Risk = "high"
+	RiskMedium Risk = "medium"
+	RiskLow    Risk = "low"
+	RiskNone   Risk = "none"
+)
+
+// Timing explains why a difference exists.
+type Timing string
+
+// Timings; the empty Timing means no difference or no timestamps.
+const (
+	SyncPending    Timing = "sync_pending"
+	OverrideLikely Timing = "override_likely"
+	SyncNotApplied Timing = "sync_not_applied"
+)
+
+// Gap is one row of gaps: the classification of one joined row.
+type Gap struct {
+	UPN              string      `parquet:"upn"` // AD's where there is one
+	DN               string      `parquet:"dn"`
+	EntraID          string      `parquet:"entra_id"`
+	MatchStatus      MatchStatus `parquet:"match_status"`
+	MatchMethod      MatchMethod `parquet:"match_method"`
+	MobileState      State       `parquet:"mobile_state"`
+	OtherMobileState State       `parquet:"other_mobile_state"`
+	MobileAD         string      `parquet:"mobile_ad"`
+	MobileEntra      string      `parquet:"mobile_entra"`
+	OtherMobileAD    []string    `parquet:"other_mobile_ad"`
+	OtherMobileEntra []string    `parquet:"other_mobile_entra"` // null when the cloud side is unknown
+	MobileADE164     string      `parquet:"mobile_ad_e164"`     // set where the texts differ and the value parses
+	MobileEntraE164  string      `parquet:"mobile_entra_e164"`
+	Effect           Effect      `parquet:"effect"`
+	Risk             Risk        `parquet:"risk"`
+	Timing           Timing      `parquet:"timing"`
+	Region           string      `parquet:"region"` // region used for national-format numbers
+	Reason           string      `parquet:"reason"`
+}

@@ -1,0 +1,263 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// summarySheet writes the Summary top to bottom, one row at a time. It keeps
+// the first error so the layout code reads as a list of lines.
+type summarySheet struct {
+	f   *excelize.File
+	st  *styles
+	row int // last row written
+	err error
+}
+
+// set writes one cell of the current row. Strings go in as string cells with
+// the Text format whatever they look like; ints as numbers.
+func (w *summarySheet) set(col int, v any, style int) {
+	if w.err != nil {
+		return
+	}
+	ref, err := excelize.CoordinatesToCellName(col, w.row)
+	if err != nil {
+		w.err = err
+		return
+	}
+	switch v := v.(type) {
+	case string:
+		if style == 0 {
+			style = w.st.text
+		}
+		w.err = w.f.SetCellStr(SummarySheet, ref, clip(v))
+	case int:
+		w.err = w.f.SetCellInt(SummarySheet, ref, int64(v))
+	case int64:
+		w.err = w.f.SetCellInt(SummarySheet, ref, v)
+	default:
+		w.err = fmt.Errorf("summary cell %s: unsupported %T", ref, v)
+	}
+	if w.err == nil && style != 0 {
+		w.err = w.f.SetCellStyle(SummarySheet, ref, ref, style)
+	}
+}
+
+// line starts a new row holding vals from column A; the first is a label.
+func (w *summarySheet) line(vals ...any) {
+	w.row++
+	for i, v := range vals {
+		style := 0
+		if i == 0 {
+			style = w.st.label
+		}
+		w.set(i+1, v, style)
+	}
+}
+
+// header starts a new row of bold column titles.
+func (w *summarySheet) header(titles ...string) {
+	w.row++
+	for i, t := range titles {
+		w.set(i+1, t, w.st.header)
+	}
+}
+
+// text starts a new row with one unlabelled string in column A; it spills
+// over the empty cells to its right, so long sentences stay readable.
+func (w *summarySheet) text(s string) {
+	w.row++
+	w.set(1, s, w.st.text)
+}
+
+func (w *summarySheet) blank() { w.row++ }
+
+// counts writes a two-column count table and returns the rows of its values.
+func (w *summarySheet) counts(title string, cs []count) (first, last int) {
+	w.header(title, "Users")
+	first = w.row + 1
+	for _, c := range cs {
+		w.row++
+		w.set(1, c.Value, 0)
+		w.set(2, c.N, 0)
+	}
+	return first, w.row
+}
+
+// writeSummary lays out the Summary sheet: identification, tenant flag, what
+// enabling bypass would do, caveats, count tables with a chart, inputs,
+// parameters and all tenant flags.
+func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
+	w := &summarySheet{f: f, st: st}
+	w.row++
+	w.set(1, "syncgap audit: DirSyncOverrides on mobile and otherMobile", st.title)
+	w.blank()
+	w.line("Snapshot", a.Snapshot)
+	w.line("Tool version", a.ToolVersion)
+	w.line("Entra formats detected", orNone(strings.Join(a.Formats, ", ")))
+	w.line("bypassDirSyncOverridesEnabled", s.Bypass.State)
+	w.line("Tenant flag source", orNone(s.Bypass.Source))
+	w.line("Users (gaps rows)", s.Rows)
+	w.line("Synced users (matched, anchor_conflict)", s.Synced)
+
+	w.blank()
+	w.line("What enabling BypassDirSyncOverrides would do")
+	w.text(s.Changes.line())
+	w.header("Cloud values", "mobile", "otherMobile", "Total")
+	for _, r := range []struct {
+		name string
+		n    [2]int
+	}{
+		{"cleared", s.Changes.Cleared},
+		{"overwritten", s.Changes.Overwritten},
+		{"filled", s.Changes.Filled},
+		{"reformatted", s.Changes.Reformatted},
+	} {
+		w.line(r.name, r.n[0], r.n[1], r.n[0]+r.n[1])
+	}
+
+	if notes := s.notes(a); len(notes) > 0 {
+		w.blank()
+		w.line("Notes")
+		for _, n := range notes {
+			w.text(n)
+		}
+	}
+
+	w.blank()
+	w.counts("Match status", s.Match)
+	w.blank()
+	w.counts("Effect of enabling bypass", s.Effect)
+	effFirst, effLast := w.row-len(s.Effect)+1, w.row
+	w.blank()
+	w.counts("Risk", s.Risk)
+	w.blank()
+	w.counts("Mobile state", s.Mobile)
+	w.blank()
+	w.counts("Other mobile state", s.OtherMobile)
+	if w.err != nil {
+		return w.err
+	}
+	if err := addEffectChart(f, s.Effect, effFirst, effLast); err != nil {
+		return err
+	}
+
+	w.blank()
+	w.line("Inputs")
+	w.header("Path", "Bytes", "SHA-256")
+	if len(a.Inputs) == 0 {
+		w.text("(none recorded)")
+	}
+	for _, in := range a.Inputs {
+		w.row++
+		w.set(1, in.Path, 0)
+		w.set(2, in.Bytes, 0)
+		w.set(3, in.SHA256, 0)
+	}
+
+	w.blank()
+	w.line("Parameters")
+	w.header("Name", "Value")
+	if len(a.Parameters) == 0 {
+		w.text("(none)")
+	}
+	// Map order is random; sorted names keep the workbook byte-identical.
+	names := make([]string, 0, len(a.Parameters))
+	for k := range a.Parameters {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		w.row++
+		w.set(1, k, 0)
+		w.set(2, a.Parameters[k], 0)
+	}
+
+	w.blank()
+	w.line("Tenant flags")
+	w.header("Feature", "State", "Source")
+	if len(a.Tenant) == 0 {
+		w.text("(none read)")
+	}
+	for _, t := range a.Tenant {
+		state := "unknown"
+		if t.Enabled.Valid {
+			state = onOff(t.Enabled.Bool)
+		}
+		w.row++
+		w.set(1, t.Feature, 0)
+		w.set(2, state, 0)
+		w.set(3, t.Source, 0)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	for _, c := range []struct {
+		col   string
+		width float64
+	}{{"A", 42}, {"B", 16}, {"C", 18}, {"D", 14}} {
+		if err := f.SetColWidth(SummarySheet, c.col, c.col, c.width); err != nil {
+			return err
+		}
+	}
+	// The Summary is what a change board prints: landscape, one page wide.
+	fit, landscape, tall := true, "landscape", 0
+	wide := 1
+	if err := f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	return f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{
+		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
+	})
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// effectColors colour the chart's bars by the risk each effect carries.
+var effectColors = map[string]string{
+	"clears_cloud":     "C00000",
+	"overwrites_cloud": "FFC000",
+	"fills_cloud":      "A9C23F",
+	"reformats_cloud":  "A9C23F",
+	"none":             "BFBFBF",
+}
+
+// addEffectChart draws users by effect as a clustered bar chart beside the
+// count tables, from the effect table's cells so it always matches them.
+func addEffectChart(f *excelize.File, effects []count, first, last int) error {
+	ref := func(col string) string {
+		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SummarySheet, col, first, col, last)
+	}
+	var points []excelize.ChartDataPoint
+	for i, c := range effects {
+		if color, ok := effectColors[c.Value]; ok {
+			points = append(points, excelize.ChartDataPoint{Index: i, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}})
+		}
+	}
+	noVary := false
+	return f.AddChart(SummarySheet, fmt.Sprintf("D%d", first-1), &excelize.Chart{
+		Type: excelize.Bar,
+		Series: []excelize.ChartSeries{{
+			Name:       "Users",
+			Categories: ref("A"),
+			Values:     ref("B"),
+			DataPoint:  points,
+		}},
+		VaryColors: &noVary,
+		// Bar charts plot the first category at the bottom; reversed, the
+		// worst effect is on top as in the table.
+		XAxis:     excelize.ChartAxis{ReverseOrder: true},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Users by effect of enabling bypass"}}},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		Dimension: excelize.ChartDimension{Width: 520, Height: 260},
+		Format:    excelize.GraphicOptions{AltText: "Users by effect of enabling BypassDirSyncOverrides"},
+	})
+}

@@ -1,0 +1,449 @@
+package extractentra
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"syncgap/pipeline"
+)
+
+// col is a user property as the CSV exports name it.
+type col int
+
+const (
+	cID col = iota
+	cUPN
+	cMobile
+	cBusiness
+	cAlt
+	cUsage
+	cSync
+	cImmutable
+	cOnPremUPN
+	cSam
+	cDN
+	cLastSync
+	cEnabled
+	cBlock // MSOnline BlockCredential: the inverse of accountEnabled
+	nCols
+)
+
+// colAliases are normalised header names (lower case, letters and digits
+// only, so "User principal name" and "UserPrincipalName" are one name), in
+// order of preference.
+var colAliases = [nCols][]string{
+	cID:        {"id", "objectid"},
+	cUPN:       {"userprincipalname"},
+	cMobile:    {"mobilephone", "mobile"},
+	cBusiness:  {"businessphones", "telephonenumber", "phonenumber"},
+	cAlt:       {"alternatemobilephones"},
+	cUsage:     {"usagelocation"},
+	cSync:      {"onpremisessyncenabled", "directorysynced", "dirsyncenabled"},
+	cImmutable: {"onpremisesimmutableid", "immutableid"},
+	cOnPremUPN: {"onpremisesuserprincipalname"},
+	cSam:       {"onpremisessamaccountname"},
+	cDN:        {"onpremisesdistinguishedname"},
+	cLastSync:  {"onpremiseslastsyncdatetime", "lastdirsynctime"},
+	cEnabled:   {"accountenabled"},
+	cBlock:     {"blockcredential"},
+}
+
+// The Entra side of a Compare-ADSyncToolsDirSyncOverrides CSV. The module's
+// docs read the cloud mobile as MobileInAAD (versions built on MSOnline,
+// which also compared AlternateMobilePhones) and as MobileInEntra (2025
+// versions on Graph, which compare mobile only); the AD side is MobileInAD
+// and OtherMobileInAD. The exact cloud otherMobile name is not documented,
+// so the spellings the module's parameters use are all accepted.
+var (
+	adsyncMobile = []string{"mobileinaad", "mobilephoneinaad", "mobileinentra", "mobilephoneinentra", "mobileinazuread"}
+	adsyncAlt    = []string{"alternatemobilephonesinaad", "othermobileinaad", "alternatemobilephonesinentra",
+		"othermobileinentra", "alternatemobilephonesinazuread"}
+	// Columns only Get-MsolUser has.
+	msonlineOnly = []string{"alternatemobilephones", "blockcredential", "immutableid", "lastdirsynctime",
+		"dirsyncenabled", "islicensed", "strongpasswordrequired"}
+)
+
+func normalize(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(h) {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// detectCSV names the exporter from the #TYPE line and the header. The
+// header's casing helps: PowerShell writes PascalCase property names, the
+// admin center Graph's camelCase.
+func detectCSV(header []string, names map[string]int, typeHint string) (Format, bool) {
+	switch {
+	case strings.Contains(typeHint, "Microsoft.Online.Administration"):
+		return MSOnlineCSV, true
+	case strings.Contains(typeHint, "Microsoft.Graph"):
+		return PowerShellCSV, true
+	}
+	has := func(n string) bool { _, ok := names[n]; return ok }
+	for n := range names {
+		if n == "mobileinad" || n == "othermobileinad" || strings.HasSuffix(n, "inaad") ||
+			strings.HasSuffix(n, "inentra") || strings.HasSuffix(n, "inazuread") {
+			return ADSyncToolsCSV, true
+		}
+	}
+	for _, n := range msonlineOnly {
+		if has(n) {
+			return MSOnlineCSV, true
+		}
+	}
+	for n := range names {
+		if strings.HasPrefix(n, "onpremises") || n == "businessphones" {
+			return PowerShellCSV, true
+		}
+	}
+	if has("objectid") || has("directorysynced") || has("mobile") {
+		return AdminCenterCSV, true
+	}
+	if i, ok := names["userprincipalname"]; ok {
+		if h := strings.TrimSpace(header[i]); h != "" && 'a' <= h[0] && h[0] <= 'z' {
+			return AdminCenterCSV, true
+		}
+		return PowerShellCSV, true
+	}
+	if has("id") {
+		return AdminCenterCSV, true
+	}
+	return "", false
+}
+
+// idColumn is the id column's name as each format spells it, for errors.
+var idColumn = map[Format]string{PowerShellCSV: "Id", AdminCenterCSV: "objectId", MSOnlineCSV: "ObjectId"}
+
+// csvReader reads one CSV export.
+type csvReader struct {
+	path    string
+	origin  string
+	format  Format
+	cr      *csv.Reader
+	offset  int // lines before the header the csv.Reader did not see (#TYPE)
+	idx     [nCols]int
+	headers []string
+	rec     []string
+	// Culture dates whose day/month order only the rest of the file can
+	// tell; see parseCulture.
+	votes   [3]int
+	pending []pendingDate
+}
+
+type pendingDate struct {
+	user      int
+	raw       string
+	line, col int
+}
+
+// readCSV reads any of the CSV formats.
+func readCSV(path string, t *textFile) ([]pipeline.EntraUser, Format, bool, error) {
+	c := &csvReader{path: path, origin: filepath.Base(path)}
+	typeHint := ""
+	head := bytes.TrimLeft(t.head, " \t\r\n")
+	// Export-Csv in PowerShell 5.1 starts with "#TYPE Namespace.Type"; the
+	// admin center's bulk templates start with "version:v1.0".
+	if bytes.HasPrefix(head, []byte("#TYPE")) || bytes.HasPrefix(head, []byte("version:")) {
+		line, err := t.r.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, "", false, fmt.Errorf("read %s: %w", path, err)
+		}
+		typeHint, c.offset = line, 1
+		head = head[min(len(head), len(line)):]
+	}
+	c.cr = csv.NewReader(t.r)
+	c.cr.Comma = sniffComma(head)
+	c.cr.ReuseRecord = true
+	header, err := c.cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, "", false, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
+	}
+	if err != nil {
+		// Without a header there is nothing to detect: say what is
+		// supported rather than how the quoting broke.
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, "", false, &pipeline.ParseError{File: path, Line: pe.Line + c.offset, Column: pe.Column,
+				Err: unknownFormat("neither JSON nor a CSV header: " + pe.Err.Error())}
+		}
+		return nil, "", false, c.err(err)
+	}
+	header = append([]string(nil), header...)
+	c.headers = header
+	names := map[string]int{}
+	for i, h := range header {
+		if n := normalize(h); n != "" {
+			if _, dup := names[n]; !dup {
+				names[n] = i
+			}
+		}
+	}
+	format, ok := detectCSV(header, names, typeHint)
+	if !ok {
+		return nil, "", false, &pipeline.ParseError{File: path, Line: 1 + c.offset,
+			Err: unknownFormat("a CSV header without userPrincipalName or any other known column")}
+	}
+	c.format = format
+	if err := c.mapColumns(names); err != nil {
+		return nil, "", false, err
+	}
+	users, err := c.readAll()
+	if err != nil {
+		return nil, "", false, err
+	}
+	weak := c.idx[cImmutable] < 0 || (c.idx[cSync] < 0 && format != MSOnlineCSV && format != ADSyncToolsCSV)
+	return users, format, weak, nil
+}
+
+// sniffComma picks the delimiter from the header line: Export-Csv
+// -UseCulture writes ';' in much of Europe.
+func sniffComma(head []byte) rune {
+	line, _, _ := bytes.Cut(head, []byte{'\n'})
+	if bytes.Count(line, []byte{','}) > 0 {
+		return ','
+	}
+	if bytes.Count(line, []byte{';'}) > 0 {
+		return ';'
+	}
+	if bytes.Count(line, []byte{'\t'}) > 0 {
+		return '\t'
+	}
+	return ','
+}
+
+// mapColumns finds each property's column and checks the required ones.
+func (c *csvReader) mapColumns(names map[string]int) error {
+	find := func(aliases []string) int {
+		for _, a := range aliases {
+			if i, ok := names[a]; ok {
+				return i
+			}
+		}
+		return -1
+	}
+	for k := range c.idx {
+		c.idx[k] = find(colAliases[k])
+	}
+	if c.format == ADSyncToolsCSV {
+		// Only the Entra-side columns describe the cloud user; the AD side
+		// comes from the AD extract.
+		c.idx[cMobile], c.idx[cAlt] = find(adsyncMobile), find(adsyncAlt)
+	}
+	var missing []string
+	if c.idx[cUPN] < 0 {
+		missing = append(missing, "userPrincipalName")
+	}
+	if name, needed := idColumn[c.format]; needed && c.idx[cID] < 0 {
+		missing = append(missing, name)
+	}
+	if len(missing) > 0 {
+		return &pipeline.ParseError{File: c.path, Line: 1 + c.offset,
+			Err: fmt.Errorf("%s: missing required column(s) %s", c.format, strings.Join(missing, ", "))}
+	}
+	return nil
+}
+
+// err converts encoding/csv's errors to ParseErrors on the file's lines.
+func (c *csvReader) err(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &pipeline.ParseError{File: c.path, Line: pe.Line + c.offset, Column: pe.Column, Err: pe.Err}
+	}
+	return fmt.Errorf("read %s: %w", c.path, err)
+}
+
+// cellErr is a ParseError at column k of the current record.
+func (c *csvReader) cellErr(k col, err error) error {
+	line, column := c.cr.FieldPos(c.idx[k])
+	return &pipeline.ParseError{File: c.path, Line: line + c.offset, Column: column, Err: err}
+}
+
+func (c *csvReader) cell(k col) string {
+	if c.idx[k] < 0 {
+		return ""
+	}
+	// Clone: encoding/csv backs a whole record with one string, and keeping
+	// one field would keep the other hundred columns of the line alive.
+	return strings.Clone(strings.TrimSpace(c.rec[c.idx[k]]))
+}
+
+func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
+	var users []pipeline.EntraUser
+	for {
+		rec, err := c.cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, c.err(err)
+		}
+		c.rec = rec
+		u, err := c.user(len(users))
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, c.resolveDates(users)
+}
+
+// user converts the current record.
+func (c *csvReader) user(index int) (pipeline.EntraUser, error) {
+	line, _ := c.cr.FieldPos(0)
+	line += c.offset
+	u := pipeline.EntraUser{
+		ID:                       strings.ToLower(c.cell(cID)),
+		UPN:                      c.cell(cUPN),
+		MobilePhone:              c.cell(cMobile),
+		UsageLocation:            c.cell(cUsage),
+		OnPremisesImmutableID:    c.cell(cImmutable),
+		OnPremisesUPN:            c.cell(cOnPremUPN),
+		OnPremisesSamAccountName: c.cell(cSam),
+		OnPremisesDN:             c.cell(cDN),
+		Origin:                   c.origin + ":" + strconv.Itoa(line),
+	}
+	if u.UPN == "" {
+		return u, c.cellErr(cUPN, errors.New("empty userPrincipalName"))
+	}
+	if u.ID == "" {
+		if _, needed := idColumn[c.format]; needed {
+			return u, c.cellErr(cID, fmt.Errorf("empty %s", idColumn[c.format]))
+		}
+		// ADSyncTools identifies users by UPN only.
+		u.ID = UPNIDPrefix + strings.ToLower(u.UPN)
+	}
+	var err error
+	if u.BusinessPhones, err = c.businessPhones(); err != nil {
+		return u, err
+	}
+	if u.AlternateMobilePhones, err = c.alternates(); err != nil {
+		return u, err
+	}
+	if u.OnPremisesSyncEnabled, err = c.boolCell(cSync); err != nil {
+		return u, err
+	}
+	if u.AccountEnabled, err = c.boolCell(cEnabled); err != nil {
+		return u, err
+	}
+	if blocked, err := c.boolCell(cBlock); err != nil {
+		return u, err
+	} else if blocked.Valid && !u.AccountEnabled.Valid {
+		u.AccountEnabled = pipeline.Known(!blocked.Bool)
+	}
+	if raw := c.cell(cLastSync); raw != "" {
+		t, proved, err := parseTime(raw, orderUnknown)
+		switch {
+		case errors.Is(err, errAmbiguousDate):
+			lineNo, column := c.cr.FieldPos(c.idx[cLastSync])
+			c.pending = append(c.pending, pendingDate{user: index, raw: raw, line: lineNo + c.offset, col: column})
+		case err != nil:
+			return u, c.cellErr(cLastSync, err)
+		}
+		c.votes[proved]++
+		u.OnPremisesLastSync = t
+	}
+	switch {
+	case u.OnPremisesSyncEnabled.Valid:
+	case c.format == MSOnlineCSV:
+		// MSOnline has no sync flag; a synced user is one with a source
+		// anchor or a sync time. Without either the flag stays unknown:
+		// a cloud user and an unexported column look the same.
+		if u.OnPremisesImmutableID != "" || c.cell(cLastSync) != "" {
+			u.OnPremisesSyncEnabled = pipeline.Known(true)
+		}
+	case c.format == ADSyncToolsCSV:
+		// Compare-ADSyncToolsDirSyncOverrides only lists users it found both
+		// in AD and in Entra as synced objects.
+		u.OnPremisesSyncEnabled = pipeline.Known(true)
+	}
+	return u, nil
+}
+
+func (c *csvReader) boolCell(k col) (pipeline.NullBool, error) {
+	b, err := parseBool(c.cell(k))
+	if err != nil {
+		return b, c.cellErr(k, err)
+	}
+	return b, nil
+}
+
+// businessPhones reads Get-MgUser's BusinessPhones (a collection, which
+// Export-Csv renders as "System.String[]": unknown) or the single telephone
+// number the admin center and MSOnline export.
+func (c *csvReader) businessPhones() ([]string, error) {
+	if c.idx[cBusiness] < 0 {
+		return nil, nil
+	}
+	v := c.cell(cBusiness)
+	if normalize(c.headerName(cBusiness)) == "businessphones" {
+		if v == "" || unexpanded(v) {
+			return nil, nil
+		}
+		return splitMulti(v), nil
+	}
+	if v == "" {
+		return []string{}, nil
+	}
+	return []string{v}, nil
+}
+
+// alternates reads the cloud otherMobile. A present column is known even
+// when empty; a .NET type name means the exporter never expanded the list,
+// and guessing would report real numbers as missing.
+func (c *csvReader) alternates() ([]string, error) {
+	if c.idx[cAlt] < 0 {
+		return nil, nil
+	}
+	v := c.cell(cAlt)
+	if unexpanded(v) {
+		name := c.headerName(cAlt)
+		return nil, c.cellErr(cAlt, fmt.Errorf("%s holds %q, not the phone numbers: export it expanded, e.g. Select-Object "+
+			"UserPrincipalName,ObjectId,@{n='%s';e={$_.%s -join ';'}} | Export-Csv", name, v, name, name))
+	}
+	return splitMulti(v), nil
+}
+
+func (c *csvReader) headerName(k col) string {
+	return strings.TrimSpace(c.headers[c.idx[k]])
+}
+
+// resolveDates settles ambiguous culture dates from the file's other
+// dates: one date with a day above 12 shows the order for all of them.
+func (c *csvReader) resolveDates(users []pipeline.EntraUser) error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	p := c.pending[0]
+	var order dateOrder
+	switch dmy, mdy := c.votes[orderDMY], c.votes[orderMDY]; {
+	case dmy > 0 && mdy > 0:
+		return &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
+			Err: fmt.Errorf("%w: the file mixes day-first and month-first dates", errAmbiguousDate)}
+	case dmy > 0:
+		order = orderDMY
+	case mdy > 0:
+		order = orderMDY
+	default:
+		return &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
+			Err: fmt.Errorf("%w in %q, and no other date in the file has a day above 12: re-export dates in ISO 8601, "+
+				"e.g. @{n='LastDirSyncTime';e={$_.LastDirSyncTime.ToString('o')}}", errAmbiguousDate, p.raw)}
+	}
+	for _, p := range c.pending {
+		t, _, err := parseTime(p.raw, order)
+		if err != nil {
+			return &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col, Err: err}
+		}
+		users[p.user].OnPremisesLastSync = t
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package extractentra
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"syncgap/pipeline"
+)
+
+// Format names an Entra export format as people actually produce them.
+// The values are stable: they go into manifests and CLI output.
+type Format string
+
+// The export formats ReadExport recognises.
+const (
+	// GraphPages is one file of Microsoft Graph REST page(s) ({"value":[…]}),
+	// several pages concatenated, a JSON array of pages, or a bare array of
+	// camelCase user objects.
+	GraphPages Format = "graph-pages"
+	// GraphPageDir is a directory of Graph page files.
+	GraphPageDir Format = "graph-page-dir"
+	// JSONL is JSON Lines: one user object per line.
+	JSONL Format = "jsonl"
+	// PowerShellJSON is Get-MgUser | ConvertTo-Json: an array of PascalCase
+	// objects, or a single object.
+	PowerShellJSON Format = "powershell-json"
+	// PowerShellCSV is Get-MgUser | Export-Csv.
+	PowerShellCSV Format = "powershell-csv"
+	// AdminCenterCSV is the Entra admin center "Download users" CSV.
+	AdminCenterCSV Format = "admin-center-csv"
+	// MSOnlineCSV is Get-MsolUser | Export-Csv, the legacy source of
+	// AlternateMobilePhones.
+	MSOnlineCSV Format = "msonline-csv"
+	// ADSyncToolsCSV is the CSV written by ADSyncTools'
+	// Compare-ADSyncToolsDirSyncOverrides.
+	ADSyncToolsCSV Format = "adsynctools-csv"
+)
+
+// Formats lists every supported format, in the order the help text shows them.
+func Formats() []Format {
+	return []Format{GraphPages, GraphPageDir, JSONL, PowerShellJSON, PowerShellCSV, AdminCenterCSV, MSOnlineCSV, ADSyncToolsCSV}
+}
+
+// Description is a human sentence naming the tool that produces the format.
+func (f Format) Description() string {
+	switch f {
+	case GraphPages:
+		return "Microsoft Graph REST pages"
+	case GraphPageDir:
+		return "a directory of Microsoft Graph REST page files"
+	case JSONL:
+		return "JSON Lines of user objects"
+	case PowerShellJSON:
+		return "Get-MgUser | ConvertTo-Json output"
+	case PowerShellCSV:
+		return "Get-MgUser | Export-Csv output"
+	case AdminCenterCSV:
+		return `Entra admin center "Download users" CSV`
+	case MSOnlineCSV:
+		return "Get-MsolUser | Export-Csv output (MSOnline)"
+	case ADSyncToolsCSV:
+		return "ADSyncTools Compare-ADSyncToolsDirSyncOverrides CSV"
+	}
+	return "unknown format " + string(f)
+}
+
+// ErrUnknownFormat is an input that is none of the supported formats; the
+// wrapping error lists them so the user knows what to export instead.
+var ErrUnknownFormat = errors.New("unrecognised Entra export format")
+
+func unknownFormat(why string) error {
+	names := make([]string, 0, 8)
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return fmt.Errorf("%w (%s); supported formats: %s", ErrUnknownFormat, why, strings.Join(names, ", "))
+}
+
+// UPNIDPrefix starts the id ReadExport gives a user whose export carries no
+// object id (the ADSyncTools CSV identifies users by UPN only). The id is
+// "upn:" plus the lower-cased UPN, so every row still has a non-empty,
+// unique id, and Merge knows to match such users by UPN instead.
+const UPNIDPrefix = "upn:"
+
+// Export is one Entra export as read from disk.
+type Export struct {
+	Path   string               // as the user named it
+	Format Format               // as detected from the content
+	Users  []pipeline.EntraUser // in file order
+	Files  []string             // every file read, for hashing
+	// WeakEvidence is true when the export has no sync flag or no immutable
+	// id, so the join can only fall back to UPNs and the report must say so.
+	WeakEvidence bool
+}
+
+// String says what was detected, for the CLI to print.
+func (e *Export) String() string {
+	files := ""
+	if len(e.Files) != 1 {
+		files = fmt.Sprintf(", %d files", len(e.Files))
+	}
+	weak := ""
+	if e.WeakEvidence {
+		weak = ", weak evidence: no sync flag or immutable id"
+	}
+	return fmt.Sprintf("%s: %s (%s%s, %d users%s)", e.Path, e.Format, e.Format.Description(), files, len(e.Users), weak)
+}

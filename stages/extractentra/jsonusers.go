@@ -1,0 +1,579 @@
+package extractentra
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"syncgap/pipeline"
+)
+
+// field is a user property the audit reads.
+type field uint8
+
+const (
+	fUnknown field = iota
+	fID
+	fUPN
+	fMobile
+	fUsage
+	fImmutable
+	fOnPremUPN
+	fSam
+	fDN
+	fBusiness
+	fAlt
+	fSync
+	fEnabled
+	fLastSync
+	fValue // "value": the user array of a page, or PS 5.1's array wrapper
+)
+
+// Canonical Graph names, used for lookups and in error messages.
+var fieldNames = [...]string{
+	fID: "id", fUPN: "userPrincipalName", fMobile: "mobilePhone", fUsage: "usageLocation",
+	fImmutable: "onPremisesImmutableId", fOnPremUPN: "onPremisesUserPrincipalName",
+	fSam: "onPremisesSamAccountName", fDN: "onPremisesDistinguishedName",
+	fBusiness: "businessPhones", fAlt: "alternateMobilePhones", fSync: "onPremisesSyncEnabled",
+	fEnabled: "accountEnabled", fLastSync: "onPremisesLastSyncDateTime", fValue: "value",
+}
+
+// fieldByKey holds each name as Graph (camelCase), PowerShell (PascalCase)
+// and lower case spell it, so the common spellings cost one map lookup;
+// other casings are lower-cased and looked up again.
+var fieldByKey = func() map[string]field {
+	m := make(map[string]field, 3*len(fieldNames))
+	for f, name := range fieldNames {
+		if name == "" {
+			continue
+		}
+		m[name] = field(f)
+		m[strings.ToUpper(name[:1])+name[1:]] = field(f)
+		m[strings.ToLower(name)] = field(f)
+	}
+	return m
+}()
+
+func lookupField(key, scratch []byte) (field, []byte) {
+	if f, ok := fieldByKey[string(key)]; ok { // no allocation: map lookup by string(bytes)
+		return f, scratch
+	}
+	scratch = scratch[:0]
+	for _, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		scratch = append(scratch, c)
+	}
+	return fieldByKey[string(scratch)], scratch
+}
+
+// String slots of a rawUser; each is a span of the parser's arena.
+const (
+	sID = iota
+	sUPN
+	sMobile
+	sUsage
+	sImmutable
+	sOnPremUPN
+	sSam
+	sDN
+	sOrigin
+	nSlots
+)
+
+var slotOf = [...]int{fID: sID, fUPN: sUPN, fMobile: sMobile, fUsage: sUsage, fImmutable: sImmutable,
+	fOnPremUPN: sOnPremUPN, fSam: sSam, fDN: sDN}
+
+type span struct{ off, end int32 }
+
+// list is a multi-valued property: n spans in the parser's phones, from
+// off. known false is null (not exported), which differs from empty.
+type list struct {
+	off, n int32
+	known  bool
+}
+
+// rawUser is a user whose strings still live in the parser's arena. Users
+// are materialised in batches, so all strings of a batch share one
+// allocation: a million users then cost a thousand allocations, not ten
+// million, and the garbage collector has that much less to do.
+type rawUser struct {
+	str           [nSlots]span
+	bp, alt       list
+	sync, enabled pipeline.NullBool
+	last          time.Time
+	line, col     int
+	seen          uint32 // bit per field whose key was present
+}
+
+// jsonStats records the shape of the input, from which the format is named.
+type jsonStats struct {
+	pages      int  // {"value":[…]} objects
+	topUsers   int  // user objects at the top level (JSON Lines, one PS object)
+	arrayUsers int  // user objects directly in a top-level array
+	multiLine  bool // the first top-level user object spans lines
+	pascal     bool // the first user's first known key is PascalCase
+	keyed      bool // pascal has been decided
+	immutable  bool // some user has an onPremisesImmutableId key
+	syncFlag   bool // some user has an onPremisesSyncEnabled key
+}
+
+// jsonParser turns a JSON stream into users. One parser per goroutine; its
+// buffers are reused from file to file.
+type jsonParser struct {
+	s       scanner
+	origin  string // base file name, for origins
+	arena   []byte
+	phones  []span
+	raw     []rawUser
+	scratch []byte
+	stats   jsonStats
+	out     []pipeline.EntraUser
+	// sizeHint is the input's size in bytes when known, so p.out can be
+	// sized once for the whole file (see growFor).
+	sizeHint int64
+}
+
+const flushEvery = 4096 // users per batch: bounds the arena, amortises allocation
+
+// parse reads every user of one file and appends them to p.out.
+func (p *jsonParser) parse(path string, r io.Reader) error {
+	p.s.reset(path, r)
+	p.origin = filepath.Base(path)
+	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
+	s := &p.s
+	values := 0
+	for {
+		c, ok := s.peek()
+		if !ok {
+			break
+		}
+		switch c {
+		case '{':
+			if err := p.object(true, 0); err != nil {
+				return err
+			}
+		case '[':
+			more, err := s.beginArray()
+			for more && err == nil {
+				if c, err = s.next(); err != nil {
+					break
+				}
+				if c != '{' {
+					return s.errAt(s.pos, errors.New("expected a page or user object in the top-level array"))
+				}
+				if err = p.object(false, 1); err != nil {
+					return err
+				}
+				p.between()
+				more, err = s.arrayNext()
+			}
+			if err != nil {
+				return err
+			}
+		default:
+			if values == 0 {
+				return s.errAt(s.pos, unknownFormat("JSON that is neither an object nor an array"))
+			}
+			return s.errSyntax("after top-level value")
+		}
+		values++
+		p.between()
+	}
+	if s.rerr != nil {
+		return fmt.Errorf("read %s: %w", path, s.rerr)
+	}
+	p.flush()
+	return nil
+}
+
+// between runs at a value boundary, where no span refers to the scanner.
+func (p *jsonParser) between() {
+	p.s.release()
+	if len(p.raw) >= flushEvery {
+		p.flush()
+	}
+}
+
+// object parses an object in container position (top level, or in a
+// top-level array): a Graph page when it has a "value" array, else a user.
+// top says whether it is at the top level, for naming the format.
+func (p *jsonParser) object(top bool, depth int) error {
+	s := &p.s
+	line, col := s.position(s.pos)
+	u := rawUser{line: line, col: col}
+	page := false
+	more, err := s.beginObject()
+	for more && err == nil {
+		var key []byte
+		if key, err = s.objectKey(); err != nil {
+			return err
+		}
+		var f field
+		f, p.scratch = lookupField(key, p.scratch)
+		if f == fValue {
+			var c byte
+			if c, err = s.next(); err != nil {
+				return err
+			}
+			if c == '[' {
+				page = true
+				if err = p.pageUsers(depth + 1); err != nil {
+					return err
+				}
+				more, err = s.objectNext()
+				continue
+			}
+		}
+		if err = p.member(&u, f, key, depth); err != nil {
+			return err
+		}
+		more, err = s.objectNext()
+	}
+	if err != nil {
+		return err
+	}
+	if page {
+		p.stats.pages++
+		return nil
+	}
+	if top {
+		p.stats.topUsers++
+		if p.stats.topUsers == 1 {
+			end, _ := s.position(s.pos)
+			p.stats.multiLine = end > line
+		}
+	} else {
+		p.stats.arrayUsers++
+	}
+	return p.finish(&u)
+}
+
+// pageUsers parses the user array of a page.
+func (p *jsonParser) pageUsers(depth int) error {
+	s := &p.s
+	more, err := s.beginArray()
+	for more && err == nil {
+		var c byte
+		if c, err = s.next(); err != nil {
+			return err
+		}
+		if c != '{' {
+			return s.errAt(s.pos, errors.New(`expected a user object in the page's "value" array`))
+		}
+		if err = p.user(depth + 1); err != nil {
+			return err
+		}
+		p.between()
+		more, err = s.arrayNext()
+	}
+	return err
+}
+
+// user parses one user object at pos.
+func (p *jsonParser) user(depth int) error {
+	s := &p.s
+	line, col := s.position(s.pos)
+	u := rawUser{line: line, col: col}
+	more, err := s.beginObject()
+	for more && err == nil {
+		var key []byte
+		if key, err = s.objectKey(); err != nil {
+			return err
+		}
+		var f field
+		f, p.scratch = lookupField(key, p.scratch)
+		if err = p.member(&u, f, key, depth); err != nil {
+			return err
+		}
+		more, err = s.objectNext()
+	}
+	if err != nil {
+		return err
+	}
+	return p.finish(&u)
+}
+
+// member parses the value of one property into u.
+func (p *jsonParser) member(u *rawUser, f field, key []byte, depth int) error {
+	if f == fUnknown || f == fValue {
+		return p.s.skipValue(depth + 1)
+	}
+	if !p.stats.keyed {
+		p.stats.keyed, p.stats.pascal = true, 'A' <= key[0] && key[0] <= 'Z'
+	}
+	u.seen |= 1 << f
+	switch f {
+	case fSync:
+		p.stats.syncFlag = true
+		return p.boolValue(&u.sync, f, depth)
+	case fEnabled:
+		return p.boolValue(&u.enabled, f, depth)
+	case fBusiness:
+		return p.listValue(&u.bp, f, depth)
+	case fAlt:
+		return p.listValue(&u.alt, f, depth)
+	case fLastSync:
+		return p.timeValue(&u.last, f, depth)
+	case fImmutable:
+		p.stats.immutable = true
+	}
+	return p.stringValue(&u.str[slotOf[f]], f, depth)
+}
+
+// unwrap handles PowerShell 5.1's habit of wrapping values in an object
+// ({"value":[…],"Count":n}, or {"value":"/Date(…)/","DateTime":"…"}): it
+// finds the "value" member and hands its value to parse; other members are
+// skipped.
+func (p *jsonParser) unwrap(f field, depth int, parse func(depth int) error) error {
+	s := &p.s
+	if depth > maxDepth {
+		return s.errAt(s.pos, errors.New("JSON nested too deeply"))
+	}
+	more, err := s.beginObject()
+	for more && err == nil {
+		var key []byte
+		if key, err = s.objectKey(); err != nil {
+			return err
+		}
+		if g, _ := lookupField(key, p.scratch); g == fValue {
+			err = parse(depth + 1)
+		} else {
+			err = s.skipValue(depth + 1)
+		}
+		if err != nil {
+			return err
+		}
+		more, err = s.objectNext()
+	}
+	return err
+}
+
+func (p *jsonParser) typeErr(f field, want string) error {
+	return p.s.errAt(p.s.pos, fmt.Errorf("property %s: expected %s", fieldNames[f], want))
+}
+
+func (p *jsonParser) stringValue(dst *span, f field, depth int) error {
+	s := &p.s
+	c, err := s.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		off := len(p.arena)
+		if p.arena, err = s.readString(p.arena); err != nil {
+			return err
+		}
+		*dst = span{int32(off), int32(len(p.arena))}
+		return nil
+	case 'n':
+		*dst = span{}
+		return s.literal("null")
+	case '{':
+		return p.unwrap(f, depth, func(d int) error { return p.stringValue(dst, f, d) })
+	}
+	return p.typeErr(f, "a string")
+}
+
+func (p *jsonParser) boolValue(dst *pipeline.NullBool, f field, depth int) error {
+	s := &p.s
+	c, err := s.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case 't':
+		*dst = pipeline.Known(true)
+		return s.literal("true")
+	case 'f':
+		*dst = pipeline.Known(false)
+		return s.literal("false")
+	case 'n':
+		*dst = pipeline.NullBool{}
+		return s.literal("null")
+	case '"': // "True" from tools that stringify everything
+		at := s.pos
+		if p.scratch, err = s.readString(p.scratch[:0]); err != nil {
+			return err
+		}
+		if *dst, err = parseBool(string(p.scratch)); err != nil {
+			return s.errAt(at, fmt.Errorf("property %s: %w", fieldNames[f], err))
+		}
+		return nil
+	case '{':
+		return p.unwrap(f, depth, func(d int) error { return p.boolValue(dst, f, d) })
+	}
+	return p.typeErr(f, "true, false or null")
+}
+
+// listValue reads an array of strings. A string instead of an array is a
+// single value, except a .NET type name (ConvertTo-Json past its -Depth
+// writes "System.String[]"), which leaves the list unknown.
+func (p *jsonParser) listValue(dst *list, f field, depth int) error {
+	s := &p.s
+	c, err := s.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '[':
+		*dst = list{off: int32(len(p.phones)), known: true}
+		more, err := s.beginArray()
+		for more && err == nil {
+			if c, err = s.next(); err != nil {
+				return err
+			}
+			switch c {
+			case '"':
+				off := len(p.arena)
+				if p.arena, err = s.readString(p.arena); err != nil {
+					return err
+				}
+				p.phones = append(p.phones, span{int32(off), int32(len(p.arena))})
+				dst.n++
+			case 'n':
+				if err = s.literal("null"); err != nil {
+					return err
+				}
+			default:
+				return p.typeErr(f, "an array of strings")
+			}
+			more, err = s.arrayNext()
+		}
+		return err
+	case '"':
+		off := len(p.arena)
+		if p.arena, err = s.readString(p.arena); err != nil {
+			return err
+		}
+		if v := string(p.arena[off:]); unexpanded(v) || strings.TrimSpace(v) == "" {
+			p.arena = p.arena[:off]
+			*dst = list{known: !unexpanded(v), off: int32(len(p.phones))}
+			return nil
+		}
+		*dst = list{off: int32(len(p.phones)), n: 1, known: true}
+		p.phones = append(p.phones, span{int32(off), int32(len(p.arena))})
+		return nil
+	case 'n':
+		*dst = list{}
+		return s.literal("null")
+	case '{':
+		return p.unwrap(f, depth, func(d int) error { return p.listValue(dst, f, d) })
+	}
+	return p.typeErr(f, "an array of strings")
+}
+
+func (p *jsonParser) timeValue(dst *time.Time, f field, depth int) error {
+	s := &p.s
+	c, err := s.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '"':
+		at := s.pos
+		if p.scratch, err = s.readString(p.scratch[:0]); err != nil {
+			return err
+		}
+		if t, ok := fastISO(p.scratch); ok {
+			*dst = t
+			return nil
+		}
+		if *dst, _, err = parseTime(string(p.scratch), orderUnknown); err != nil {
+			return s.errAt(at, fmt.Errorf("property %s: %w", fieldNames[f], err))
+		}
+		return nil
+	case 'n':
+		*dst = time.Time{}
+		return s.literal("null")
+	case '{':
+		return p.unwrap(f, depth, func(d int) error { return p.timeValue(dst, f, d) })
+	}
+	return p.typeErr(f, "a date string")
+}
+
+// finish validates a parsed user and queues it for materialisation.
+func (p *jsonParser) finish(u *rawUser) error {
+	id := u.str[sID]
+	if id.off == id.end {
+		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: errors.New("user object has no id")}
+	}
+	if upn := u.str[sUPN]; upn.off == upn.end {
+		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col,
+			Err: fmt.Errorf("user object %s has no userPrincipalName", p.arena[id.off:id.end])}
+	}
+	for i := id.off; i < id.end; i++ { // object ids are compared lower-case everywhere
+		if c := p.arena[i]; 'A' <= c && c <= 'Z' {
+			p.arena[i] = c + 'a' - 'A'
+		}
+	}
+	off := len(p.arena)
+	p.arena = append(p.arena, p.origin...)
+	p.arena = append(p.arena, ':')
+	p.arena = strconv.AppendInt(p.arena, int64(u.line), 10)
+	u.str[sOrigin] = span{int32(off), int32(len(p.arena))}
+	p.raw = append(p.raw, *u)
+	return nil
+}
+
+// flush materialises the queued users into p.out with one string and one
+// []string allocation for the whole batch.
+func (p *jsonParser) flush() {
+	if len(p.raw) == 0 {
+		return
+	}
+	data := string(p.arena)
+	str := func(sp span) string { return data[sp.off:sp.end] }
+	vals := make([]string, len(p.phones))
+	for i, sp := range p.phones {
+		vals[i] = str(sp)
+	}
+	lst := func(l list) []string {
+		if !l.known {
+			return nil
+		}
+		return vals[l.off : l.off+l.n : l.off+l.n]
+	}
+	p.out = growFor(p.out, len(p.raw), p.s.base+int64(p.s.pos), p.sizeHint)
+	for i := range p.raw {
+		r := &p.raw[i]
+		p.out = append(p.out, pipeline.EntraUser{
+			ID:                       str(r.str[sID]),
+			UPN:                      str(r.str[sUPN]),
+			MobilePhone:              str(r.str[sMobile]),
+			AlternateMobilePhones:    lst(r.alt),
+			BusinessPhones:           lst(r.bp),
+			UsageLocation:            str(r.str[sUsage]),
+			OnPremisesSyncEnabled:    r.sync,
+			OnPremisesImmutableID:    str(r.str[sImmutable]),
+			OnPremisesUPN:            str(r.str[sOnPremUPN]),
+			OnPremisesSamAccountName: str(r.str[sSam]),
+			OnPremisesDN:             str(r.str[sDN]),
+			OnPremisesLastSync:       r.last,
+			AccountEnabled:           r.enabled,
+			Origin:                   str(r.str[sOrigin]),
+		})
+	}
+	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
+}
+
+// format names the JSON shape seen in one file.
+func (st *jsonStats) format() Format {
+	switch {
+	case st.pages > 0:
+		return GraphPages
+	case st.arrayUsers > 0 && st.pascal:
+		return PowerShellJSON
+	case st.arrayUsers > 0:
+		return GraphPages // a bare "value" array, as `az rest --query value` saves it
+	case st.topUsers == 1 && (st.pascal || st.multiLine):
+		return PowerShellJSON
+	}
+	return JSONL
+}

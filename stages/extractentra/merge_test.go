@@ -1,0 +1,115 @@
+package extractentra
+
+import (
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"syncgap/pipeline"
+)
+
+func mustRead(t *testing.T, name string) *Export {
+	t.Helper()
+	e, err := ReadExport(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestMerge(t *testing.T) {
+	tests := []struct {
+		name    string
+		exports []string
+		want    []pipeline.EntraUser // sorted by id
+	}{{
+		name:    "Graph export plus MSOnline CSV adds AlternateMobilePhones, then ADSyncTools by UPN",
+		exports: []string{"graph-page.json", "msonline.csv", "adsynctools.csv"},
+		want: []pipeline.EntraUser{{
+			// only in MSOnline; ADSyncTools fills its mobile, matched by UPN ignoring case
+			ID: "11111111-2222-3333-4444-555555555555", UPN: "nestor@contoso.com", MobilePhone: "+44 20 7946 0000",
+			AlternateMobilePhones: []string{"+44 20 7946 0000", "+44 20 7946 0001"}, BusinessPhones: []string{},
+			UsageLocation: "GB", OnPremisesSyncEnabled: yes, OnPremisesLastSync: time.Date(2023, 4, 3, 10, 0, 0, 0, time.UTC),
+			Origin: "msonline.csv:5",
+		}, {
+			ID: "11111111-2222-3333-4444-666666666666", UPN: "lines@contoso.com",
+			AlternateMobilePhones: []string{"+1 555 0101", "+1 555 0102"}, BusinessPhones: []string{}, AccountEnabled: yes,
+			Origin: "msonline.csv:6", // no anchor, no sync time: sync flag stays unknown
+		}, {
+			ID: "11111111-2222-3333-4444-777777777777", UPN: "pipes@contoso.com",
+			AlternateMobilePhones: []string{"+1 555 0103", "+1 555 0104"}, BusinessPhones: []string{},
+			OnPremisesSyncEnabled: yes, OnPremisesImmutableID: "bGluZXM=", Origin: "msonline.csv:8",
+		}, {
+			// in all three: Graph's values win, MSOnline adds the alternates,
+			// ADSyncTools' conflicting mobile (+1 425 555 0999) is ignored
+			ID: "6e7b768e-07e2-4810-8459-485f84f8f204", UPN: "adele@contoso.com", MobilePhone: "+1 425 555 0109",
+			AlternateMobilePhones: []string{"+1 425 555 0201", "+1 425 555 0202"},
+			BusinessPhones:        []string{"+1 425 555 0100"}, UsageLocation: "US", OnPremisesSyncEnabled: yes,
+			OnPremisesImmutableID: "jsKX0+ciukSdcDkUEq9tVA==", OnPremisesUPN: "adele@contoso.local",
+			OnPremisesSamAccountName: "adele", OnPremisesDN: "CN=Adele Vance,OU=Staff,DC=contoso,DC=local",
+			OnPremisesLastSync: synced, AccountEnabled: yes, Origin: "graph-page.json:4",
+		}, {
+			// Graph knows it is disabled and has no mobile; MSOnline adds a known-empty alternate list
+			ID: "87d349ed-44d7-43e1-9a83-5f2406dee5bd", UPN: "Megan@Contoso.com", AlternateMobilePhones: []string{},
+			BusinessPhones: []string{}, AccountEnabled: no, Origin: "graph-page.json:19",
+		}},
+	}, {
+		name:    "ADSyncTools first: a later real id replaces the UPN id",
+		exports: []string{"adsynctools-entra.csv", "admin-center-nosync.csv"},
+		want: []pipeline.EntraUser{{
+			ID: "6e7b768e-07e2-4810-8459-485f84f8f204", UPN: "adele@contoso.com", MobilePhone: "+1 425 555 0999",
+			UsageLocation: "US", OnPremisesSyncEnabled: yes, AccountEnabled: yes, Origin: "adsynctools-entra.csv:2",
+		}},
+	}, {
+		name:    "one export is only sorted",
+		exports: []string{"graph-concat.json"},
+		want:    mustRead(t, "graph-concat.json").Users,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var exports []*Export
+			for _, name := range tt.exports {
+				exports = append(exports, mustRead(t, name))
+			}
+			got, err := Merge(exports)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d users, want %d: %#v", len(got), len(tt.want), got)
+			}
+			for i := range got {
+				if !reflect.DeepEqual(got[i], tt.want[i]) {
+					t.Errorf("user %d:\n got %#v\nwant %#v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	if _, err := Merge(nil); err == nil {
+		t.Error("Merge(nil): no error")
+	}
+	if _, err := Merge([]*Export{{}, nil}); err == nil {
+		t.Error("Merge with a nil export: no error")
+	}
+}
+
+func TestSortByID(t *testing.T) {
+	ids := []string{"d", "a", "c", "b", "e", "a"}
+	var users []pipeline.EntraUser
+	for i, id := range ids {
+		users = append(users, pipeline.EntraUser{ID: id, UPN: string(rune('z' - i))})
+	}
+	sortByID(users)
+	var got []string
+	for _, u := range users {
+		got = append(got, u.ID+u.UPN)
+	}
+	want := []string{"au", "ay", "bw", "cx", "dz", "ev"} // equal ids ordered by UPN
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sorted %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,257 @@
+package extractentra
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"syncgap/pipeline"
+)
+
+// ReadExport reads an Entra export: a file in any supported format, or a
+// directory of Graph page files. The format is detected from the content,
+// not the file name, because people rename exports freely.
+func ReadExport(path string) (*Export, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read entra export: %w", err)
+	}
+	if fi.IsDir() {
+		return readPageDir(path)
+	}
+	t, err := openText(path)
+	if err != nil {
+		return nil, fmt.Errorf("read entra export: %w", err)
+	}
+	defer t.Close()
+	e := &Export{Path: path, Files: []string{path}}
+	switch c := t.firstByte(); c {
+	case 0:
+		return nil, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
+	case '{', '[':
+		p := jsonParser{sizeHint: fi.Size()}
+		if err := p.parse(path, t.r); err != nil {
+			return nil, err
+		}
+		e.Users, e.Format = p.out, p.stats.format()
+		e.WeakEvidence = !p.stats.immutable || !p.stats.syncFlag
+	default:
+		if e.Users, e.Format, e.WeakEvidence, err = readCSV(path, t); err != nil {
+			return nil, err
+		}
+	}
+	if len(e.Users) == 0 {
+		return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
+	}
+	var d dedupe
+	if err := d.check(e.Users, 0, path); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// fileResult is one page file parsed by a worker.
+type fileResult struct {
+	users []pipeline.EntraUser
+	stats jsonStats
+	err   error
+}
+
+// readPageDir reads every *.json and *.jsonl file of dir in natural order
+// (page-2 before page-10). Two workers parse files in parallel, which is
+// where the time goes for a million users; the collector takes results in
+// file order, so output and errors are the same on every run.
+func readPageDir(dir string) (*Export, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read entra export: %w", err)
+	}
+	var files []string
+	var sizes []int64
+	var total int64
+	for _, de := range entries {
+		name := de.Name()
+		ext := strings.ToLower(filepath.Ext(name))
+		if de.IsDir() || strings.HasPrefix(name, ".") || (ext != ".json" && ext != ".jsonl") {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil {
+			return nil, fmt.Errorf("read entra export: %w", err)
+		}
+		files = append(files, name)
+		sizes = append(sizes, fi.Size())
+		total += fi.Size()
+	}
+	if len(files) == 0 {
+		return nil, &pipeline.ParseError{File: dir, Err: fmt.Errorf("%w (no *.json or *.jsonl files)", pipeline.ErrEmptyInput)}
+	}
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return naturalCompare(files[a], files[b]) })
+	paths := make([]string, len(files))
+	for i, k := range order {
+		paths[i] = filepath.Join(dir, files[k])
+	}
+
+	workers := min(2, runtime.GOMAXPROCS(0), len(paths))
+	results := make([]chan fileResult, len(paths))
+	for i := range results {
+		results[i] = make(chan fileResult, 1) // workers never block on a slow collector…
+	}
+	ahead := make(chan struct{}, 2*workers) // …but may only run this many files ahead of it
+	spare := make(chan []pipeline.EntraUser, 2*workers+1)
+	jobs := make(chan int)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(done); wg.Wait() }()
+	go func() {
+		defer close(jobs)
+		for i := range paths {
+			select {
+			case ahead <- struct{}{}:
+			case <-done:
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-done:
+				return
+			}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var p jsonParser
+			for i := range jobs {
+				select {
+				case p.out = <-spare:
+				default:
+					p.out = nil
+				}
+				results[i] <- p.parseFile(paths[i])
+			}
+		}()
+	}
+
+	e := &Export{Path: dir, Format: GraphPageDir, Files: paths}
+	var st jsonStats
+	var d dedupe
+	var read int64
+	for i := range paths {
+		res := <-results[i]
+		<-ahead
+		if res.err != nil {
+			return nil, res.err
+		}
+		st.immutable = st.immutable || res.stats.immutable
+		st.syncFlag = st.syncFlag || res.stats.syncFlag
+		read += sizes[order[i]]
+		e.Users = growFor(e.Users, len(res.users), read, total)
+		start := len(e.Users)
+		e.Users = append(e.Users, res.users...)
+		select {
+		case spare <- res.users[:0]:
+		default:
+		}
+		if err := d.check(e.Users, start, paths[i]); err != nil {
+			return nil, err
+		}
+	}
+	if len(e.Users) == 0 {
+		return nil, &pipeline.ParseError{File: dir, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
+	}
+	e.WeakEvidence = !st.immutable || !st.syncFlag
+	return e, nil
+}
+
+// parseFile parses one page file into a fresh p.out, which the caller owns.
+func (p *jsonParser) parseFile(path string) fileResult {
+	t, err := openText(path)
+	if err != nil {
+		return fileResult{err: fmt.Errorf("read entra export: %w", err)}
+	}
+	defer t.Close()
+	switch t.firstByte() {
+	case 0:
+		// A blank page file is a failed download, not an empty page.
+		return fileResult{err: &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}}
+	case '{', '[':
+	default:
+		return fileResult{err: &pipeline.ParseError{File: path, Line: 1, Err: unknownFormat("a file in a page directory that is not JSON")}}
+	}
+	p.out, p.stats, p.sizeHint = p.out[:0], jsonStats{}, 0
+	err = p.parse(path, t.r)
+	res := fileResult{users: p.out, stats: p.stats, err: err}
+	p.out = nil
+	return res
+}
+
+// growFor makes room for add more users, sizing the slice for the whole
+// input from the share read so far: one million users are 230 MB of
+// EntraUser structs, and doubling by append would briefly need twice that.
+func growFor(users []pipeline.EntraUser, add int, read, total int64) []pipeline.EntraUser {
+	if cap(users)-len(users) >= add {
+		return users
+	}
+	want := len(users) + add
+	if read > 0 && total > read {
+		want = int(float64(want)*float64(total)/float64(read)*1.02) + 1024
+	}
+	return slices.Grow(users, want-len(users))
+}
+
+// naturalCompare orders names with their digit runs compared as numbers,
+// so page-2.json sorts before page-10.json.
+func naturalCompare(a, b string) int {
+	if c := naturalCompareRuns(a, b); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b) // page-002 and page-2: any fixed order will do
+}
+
+func naturalCompareRuns(a, b string) int {
+	for a != "" && b != "" {
+		da, db := isDigit(a[0]), isDigit(b[0])
+		if da && db {
+			na, ra := digitRun(a)
+			nb, rb := digitRun(b)
+			ta, tb := strings.TrimLeft(na, "0"), strings.TrimLeft(nb, "0")
+			if c := len(ta) - len(tb); c != 0 {
+				return c
+			}
+			if c := strings.Compare(ta, tb); c != 0 {
+				return c
+			}
+			a, b = ra, rb
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func digitRun(s string) (run, rest string) {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+// errDuplicate is wrapped by the duplicate-user errors.
+var errDuplicate = errors.New("duplicate user")

@@ -1,0 +1,134 @@
+package extractentra
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"syncgap/pipeline"
+)
+
+// ReadTenantFeatures reads the JSON of GET /directory/onPremisesSynchronization
+// (the {"value":[…]} collection or the single object, camelCase from Graph
+// or PascalCase from Get-MgDirectoryOnPremiseSynchronization | ConvertTo-Json)
+// into one row per boolean feature, sorted by feature. Names are
+// camelCased so they match pipeline.BypassFeature whatever tool wrote them.
+// When the file does not mention bypassDirSyncOverridesEnabled, that row is
+// still returned, unknown, saying so.
+func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
+	t, err := openText(path)
+	if err != nil {
+		return nil, fmt.Errorf("read tenant features: %w", err)
+	}
+	defer t.Close()
+	data, err := io.ReadAll(t.r)
+	if err != nil {
+		return nil, fmt.Errorf("read tenant features: %w", err)
+	}
+	perr := func(line, col int, err error) error {
+		return &pipeline.ParseError{File: path, Line: line, Column: col, Err: err}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, perr(0, 0, pipeline.ErrEmptyInput)
+	}
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			if se.Offset >= int64(len(data)) {
+				line, col := lineCol(data, int64(len(data)))
+				return nil, perr(line, col, eofError{}) // encoding/json words a cut file oddly
+			}
+			line, col := lineCol(data, se.Offset-1) // Offset counts the offending byte as read
+			return nil, perr(line, col, se)
+		}
+		return nil, perr(0, 0, err)
+	}
+	objects := []any{doc}
+	if arr, ok := doc.([]any); ok { // ConvertTo-Json of several results
+		objects = arr
+	} else if obj, ok := doc.(map[string]any); ok {
+		if v, ok := member(obj, "value").([]any); ok {
+			objects = v
+		}
+	}
+	switch len(objects) {
+	case 0:
+		return nil, perr(0, 0, fmt.Errorf("%w (no onPremisesSynchronization object)", pipeline.ErrEmptyInput))
+	case 1:
+	default:
+		// A tenant has one; several would need a rule for which one wins.
+		return nil, perr(0, 0, fmt.Errorf("expected one onPremisesSynchronization object, found %d", len(objects)))
+	}
+	obj, _ := objects[0].(map[string]any)
+	features, ok := member(obj, "features").(map[string]any)
+	if !ok {
+		return nil, perr(0, 0, errors.New(`no "features" object: is this the JSON of GET /directory/onPremisesSynchronization?`))
+	}
+	source := filepath.Base(path)
+	var flags []pipeline.TenantFlag
+	seen := map[string]bool{}
+	for name, v := range features {
+		if name == "" {
+			continue
+		}
+		f := pipeline.TenantFlag{Feature: camel(name), Source: source}
+		switch b := v.(type) {
+		case bool:
+			f.Enabled = pipeline.Known(b)
+		case nil:
+		default:
+			continue // not a feature flag (e.g. PowerShell's AdditionalProperties)
+		}
+		if seen[f.Feature] {
+			return nil, perr(0, 0, fmt.Errorf("feature %s appears twice", f.Feature))
+		}
+		seen[f.Feature] = true
+		flags = append(flags, f)
+	}
+	if !seen[pipeline.BypassFeature] {
+		flags = append(flags, pipeline.TenantFlag{Feature: pipeline.BypassFeature, Source: source + ": feature not in the file"})
+	}
+	slices.SortFunc(flags, func(a, b pipeline.TenantFlag) int { return strings.Compare(a.Feature, b.Feature) })
+	return flags, nil
+}
+
+// UnknownTenant is the tenant table when the flag could not be read: one
+// row, bypassDirSyncOverridesEnabled unknown, and why.
+func UnknownTenant(reason string) []pipeline.TenantFlag {
+	return []pipeline.TenantFlag{{Feature: pipeline.BypassFeature, Source: reason}}
+}
+
+// member looks a property up ignoring case, as Graph and PowerShell differ.
+func member(obj map[string]any, name string) any {
+	if v, ok := obj[name]; ok {
+		return v
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+func camel(name string) string {
+	r, n := utf8.DecodeRuneInString(name)
+	return string(unicode.ToLower(r)) + name[n:]
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte{'\n'})
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}

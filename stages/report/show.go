@@ -1,0 +1,124 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"syncgap/pipeline"
+	"syncgap/stages/join"
+)
+
+// Show prints every joined row of the snapshot that concerns the user named
+// by who (a UPN, on-premises UPN, sAMAccountName, DN or object id, any case),
+// both sides and the verdict: the offline equivalent of
+// Get-ADSyncToolsDirSyncOverridesUser -FromAD / -FromEntraID.
+// It returns the number of rows shown.
+func Show(w io.Writer, dir, who string) (int, error) {
+	jr, err := pipeline.OpenTable[pipeline.Joined](filepath.Join(dir, pipeline.FileName(pipeline.JoinedTable)))
+	if err != nil {
+		return 0, err
+	}
+	defer jr.Close()
+	gr, err := pipeline.OpenTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
+	if err != nil {
+		return 0, err
+	}
+	defer gr.Close()
+	key := join.NormUPN(who)
+	shown := 0
+	var j pipeline.Joined
+	var g pipeline.Gap
+	for {
+		// gaps has exactly one row per joined row, in the same order.
+		err := jr.Next(&j)
+		if err == io.EOF {
+			return shown, nil
+		}
+		if err != nil {
+			return shown, err
+		}
+		if err := gr.Next(&g); err != nil {
+			return shown, fmt.Errorf("gaps.parquet is shorter than joined.parquet: re-run classify (%w)", err)
+		}
+		if !concerns(&j, key) {
+			continue
+		}
+		shown++
+		writeUser(w, &j, &g)
+	}
+}
+
+func concerns(j *pipeline.Joined, key string) bool {
+	for _, s := range []string{j.AD.UPN, j.AD.SamAccountName, j.AD.DN, j.AD.ObjectGUID, j.Entra.UPN, j.Entra.OnPremisesUPN, j.Entra.ID} {
+		if s != "" && join.NormUPN(s) == key {
+			return true
+		}
+	}
+	return false
+}
+
+func writeUser(w io.Writer, j *pipeline.Joined, g *pipeline.Gap) {
+	fmt.Fprintf(w, "%s\n  match: %s by %s", g.UPN, j.MatchStatus, j.MatchMethod)
+	if j.Note != "" {
+		fmt.Fprintf(w, " (%s)", j.Note)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	row := func(name, ad, cloud string) { fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, orDash(ad), orDash(cloud)) }
+	row("", "ACTIVE DIRECTORY", "ENTRA ID")
+	row("UPN", j.AD.UPN, j.Entra.UPN)
+	row("on-premises UPN", "", j.Entra.OnPremisesUPN)
+	row("DN", j.AD.DN, j.Entra.OnPremisesDN)
+	row("object id", j.AD.ObjectGUID, j.Entra.ID)
+	row("sourceAnchor", j.AD.SourceAnchor, j.Entra.OnPremisesImmutableID)
+	row("sAMAccountName", j.AD.SamAccountName, j.Entra.OnPremisesSamAccountName)
+	row("mobile", j.AD.Mobile, j.Entra.MobilePhone)
+	cloudOther := "(unknown)"
+	if j.Entra.AlternateMobilePhones != nil {
+		cloudOther = strings.Join(j.Entra.AlternateMobilePhones, "; ")
+	}
+	if !j.HasEntra() {
+		cloudOther = ""
+	}
+	row("otherMobile", strings.Join(j.AD.OtherMobile, "; "), cloudOther)
+	row("country / usageLocation", j.AD.Country, j.Entra.UsageLocation)
+	row("enabled", boolText(j.AD.Enabled, j.HasAD()), boolText(j.Entra.AccountEnabled, j.HasEntra()))
+	row("sync flag", "", boolText(j.Entra.OnPremisesSyncEnabled, j.HasEntra()))
+	row("changed / last sync", timeText(j.AD.WhenChanged), timeText(j.Entra.OnPremisesLastSync))
+	row("read from", j.AD.Origin, j.Entra.Origin)
+	tw.Flush()
+	fmt.Fprintf(w, "  verdict: mobile %s, otherMobile %s; enabling bypass: %s (risk %s)", g.MobileState, g.OtherMobileState, g.Effect, g.Risk)
+	if g.Timing != "" {
+		fmt.Fprintf(w, "; timing %s", g.Timing)
+	}
+	fmt.Fprintln(w)
+	if g.Reason != "" {
+		fmt.Fprintf(w, "  why: %s\n", g.Reason)
+	}
+	fmt.Fprintln(w)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func boolText(b pipeline.NullBool, present bool) string {
+	if !present {
+		return ""
+	}
+	return b.String()
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"text/tabwriter"
+
+	"syncgap/pipeline"
+)
+
+// Summary counts a classified snapshot for the terminal.
+type Summary struct {
+	Rows     int
+	ByStatus map[pipeline.MatchStatus]int
+	Mobile   map[pipeline.State]int
+	Other    map[pipeline.State]int
+	ByEffect map[pipeline.Effect]int
+	ByRisk   map[pipeline.Risk]int
+	Bypass   pipeline.NullBool
+}
+
+// Summarize streams gaps.parquet and tenant.parquet of a snapshot.
+func Summarize(dir string) (*Summary, error) {
+	s := &Summary{
+		ByStatus: map[pipeline.MatchStatus]int{}, Mobile: map[pipeline.State]int{}, Other: map[pipeline.State]int{},
+		ByEffect: map[pipeline.Effect]int{}, ByRisk: map[pipeline.Risk]int{},
+	}
+	flags, err := pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range flags {
+		if f.Feature == pipeline.BypassFeature {
+			s.Bypass = f.Enabled
+		}
+	}
+	r, err := pipeline.OpenTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var g pipeline.Gap
+	for {
+		err := r.Next(&g)
+		if err == io.EOF {
+			return s, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Rows++
+		s.ByStatus[g.MatchStatus]++
+		s.Mobile[g.MobileState]++
+		s.Other[g.OtherMobileState]++
+		s.ByEffect[g.Effect]++
+		s.ByRisk[g.Risk]++
+	}
+}
+
+// Statuses, States, Effects and Risks list the enums in the order reports show them.
+var (
+	Statuses = []pipeline.MatchStatus{pipeline.Matched, pipeline.Ambiguous, pipeline.AnchorConflict, pipeline.ADOnly, pipeline.CloudOnly, pipeline.OrphanedSynced}
+	States   = []pipeline.State{pipeline.InSync, pipeline.FormatOnly, pipeline.MissingInEntra, pipeline.MissingInAD, pipeline.Mismatch, pipeline.Invalid, pipeline.Unverifiable, pipeline.NotApplicable}
+	Effects  = []pipeline.Effect{pipeline.ClearsCloud, pipeline.OverwritesCloud, pipeline.FillsCloud, pipeline.ReformatsCloud, pipeline.NoEffect}
+	Risks    = []pipeline.Risk{pipeline.RiskHigh, pipeline.RiskMedium, pipeline.RiskLow, pipeline.RiskNone}
+)
+
+// WriteText prints the summary as aligned plain-text tables.
+func (s *Summary) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "MATCH STATUS\tROWS\t")
+	for _, st := range Statuses {
+		fmt.Fprintf(tw, "%s\t%d\t\n", st, s.ByStatus[st])
+	}
+	fmt.Fprintln(tw, "\t\t\t")
+	fmt.Fprintln(tw, "GAP\tMOBILE\tOTHERMOBILE\t")
+	for _, st := range States {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", st, s.Mobile[st], s.Other[st])
+	}
+	fmt.Fprintln(tw, "\t\t\t")
+	fmt.Fprintln(tw, "EFFECT OF ENABLING BYPASS\tUSERS\t")
+	for _, e := range Effects {
+		fmt.Fprintf(tw, "%s\t%d\t\n", e, s.ByEffect[e])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nEnabling BypassDirSyncOverrides (now %s) would clear cloud values of %d users, overwrite %d, fill %d and reformat %d.\n",
+		onOff(s.Bypass), s.ByEffect[pipeline.ClearsCloud], s.ByEffect[pipeline.OverwritesCloud], s.ByEffect[pipeline.FillsCloud], s.ByEffect[pipeline.ReformatsCloud])
+	return err
+}
+
+func onOff(b pipeline.NullBool) string {
+	switch {
+	case !b.Valid:
+		return "unknown"
+	case b.Bool:
+		return "on"
+	}
+	return "off"
+}
