@@ -29,6 +29,14 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	// CreateTemp makes 0600 files; outputs are meant to be read by reviewers
+	// and other tools, like any file the user would have created (umask applies
+	// to neither, so pick the usual mode explicitly).
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	return &AtomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), h: sha256.New()}, nil
 }
 

@@ -120,6 +120,35 @@ func newEncoder(c *codec) *encoder {
 	return &encoder{c: c, rb: array.NewRecordBuilder(memory.DefaultAllocator, c.schema)}
 }
 
+// batch hands over the rows appended so far and pre-sizes the builders for
+// the next batch like this one: growing them by doubling costs a copy per
+// doubling, which at a million rows shows up as seconds of memmove.
+func (e *encoder) batch(rows int) arrow.RecordBatch {
+	data := make([]int, len(e.c.cols))
+	for i := range e.c.cols {
+		switch b := e.rb.Field(i).(type) {
+		case *array.StringBuilder:
+			data[i] = b.DataLen()
+		case *array.ListBuilder:
+			data[i] = b.ValueBuilder().(*array.StringBuilder).DataLen()
+		}
+	}
+	rec := e.rb.NewRecordBatch()
+	for i := range e.c.cols {
+		switch b := e.rb.Field(i).(type) {
+		case *array.StringBuilder:
+			b.Reserve(rows)
+			b.ReserveData(data[i])
+		case *array.ListBuilder:
+			b.Reserve(rows)
+			b.ValueBuilder().(*array.StringBuilder).ReserveData(data[i])
+		default:
+			b.Reserve(rows)
+		}
+	}
+	return rec
+}
+
 func (e *encoder) append(row unsafe.Pointer) {
 	for i, col := range e.c.cols {
 		p := unsafe.Add(row, col.offset)
@@ -165,12 +194,33 @@ func (e *encoder) append(row unsafe.Pointer) {
 type decoder struct {
 	c    *codec
 	cols []arrow.Array
+	strs []batchStrings // per column: the batch's string values, copied once
+}
+
+// batchStrings holds one column's string values of a batch in a single
+// allocation: one copy per column and batch instead of one per value keeps
+// the garbage collector out of the way. Row values are substrings of it.
+type batchStrings struct {
+	backing string
+	offsets []int32 // value i is backing[offsets[i]-base : offsets[i+1]-base]
+	base    int32
+	pool    []string // list columns: every list value of the batch, in order
+}
+
+func newBatchStrings(a *array.String) batchStrings {
+	offs := a.ValueOffsets()
+	return batchStrings{backing: string(a.ValueBytes()), offsets: offs, base: offs[0]}
+}
+
+func (b *batchStrings) value(i int) string {
+	return b.backing[b.offsets[i]-b.base : b.offsets[i+1]-b.base]
 }
 
 // bind resolves the batch's columns by name, so files with extra or
 // reordered columns still read; a missing column is an error.
 func (d *decoder) bind(rec arrow.RecordBatch) error {
 	d.cols = d.cols[:0]
+	d.strs = d.strs[:0]
 	sc := rec.Schema()
 	for _, col := range d.c.cols {
 		idx := sc.FieldIndices(col.name)
@@ -181,13 +231,25 @@ func (d *decoder) bind(rec arrow.RecordBatch) error {
 		if !arrow.TypeEqual(a.DataType(), col.arrowType()) {
 			return fmt.Errorf("column %q has type %s, want %s", col.name, a.DataType(), col.arrowType())
 		}
+		var bs batchStrings
+		switch col.kind {
+		case kString:
+			bs = newBatchStrings(a.(*array.String))
+		case kStrings:
+			vals := a.(*array.List).ListValues().(*array.String)
+			bs = newBatchStrings(vals)
+			bs.pool = make([]string, vals.Len())
+			for j := range bs.pool {
+				bs.pool[j] = bs.value(j)
+			}
+		}
 		d.cols = append(d.cols, a)
+		d.strs = append(d.strs, bs)
 	}
 	return nil
 }
 
-// row fills *row from batch row i. Strings are cloned: Arrow's string
-// values point into buffers that are released with the batch.
+// row fills *row from batch row i.
 func (d *decoder) row(row unsafe.Pointer, i int) {
 	for ci, col := range d.c.cols {
 		p := unsafe.Add(row, col.offset)
@@ -198,21 +260,17 @@ func (d *decoder) row(row unsafe.Pointer, i int) {
 			if null {
 				*(*string)(p) = ""
 			} else {
-				*(*string)(p) = strings.Clone(a.(*array.String).Value(i))
+				*(*string)(p) = d.strs[ci].value(i)
 			}
 		case kStrings:
 			if null {
 				*(*[]string)(p) = nil
 				continue
 			}
-			l := a.(*array.List)
-			start, end := l.ValueOffsets(i)
-			vals := l.ListValues().(*array.String)
-			out := make([]string, 0, end-start)
-			for j := start; j < end; j++ {
-				out = append(out, strings.Clone(vals.Value(int(j))))
-			}
-			*(*[]string)(p) = out
+			start, end := a.(*array.List).ValueOffsets(i)
+			// The capacity limit keeps an append by the caller from
+			// overwriting the next row's values.
+			*(*[]string)(p) = d.strs[ci].pool[start:end:end]
 		case kNullBool:
 			if null {
 				*(*NullBool)(p) = NullBool{}

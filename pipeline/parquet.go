@@ -43,6 +43,11 @@ type Writer[T any] struct {
 	n     int64
 	buf   int
 	done  bool
+	// Row groups are compressed and written by a background goroutine
+	// while the caller encodes the next one: on two cores that overlap is
+	// most of the writer's cost.
+	queue chan arrow.RecordBatch
+	wrote chan error
 }
 
 // CreateTable starts writing table (e.g. ADUsersTable) into dir.
@@ -60,7 +65,24 @@ func CreateTable[T any](dir, table string) (*Writer[T], error) {
 		af.Abort()
 		return nil, fmt.Errorf("parquet writer for %s: %w", table, err)
 	}
-	return &Writer[T]{table: table, af: af, fw: fw, enc: newEncoder(c)}, nil
+	w := &Writer[T]{table: table, af: af, fw: fw, enc: newEncoder(c), queue: make(chan arrow.RecordBatch, 1), wrote: make(chan error, 1)}
+	go w.drain()
+	return w, nil
+}
+
+// drain writes queued row groups in order; after the first error it only
+// releases them.
+func (w *Writer[T]) drain() {
+	var err error
+	for rec := range w.queue {
+		if err == nil {
+			if err = w.fw.Write(rec); err != nil {
+				err = fmt.Errorf("write %s: %w", w.table, err)
+			}
+		}
+		rec.Release()
+	}
+	w.wrote <- err
 }
 
 // Write appends one row.
@@ -78,13 +100,15 @@ func (w *Writer[T]) flush() error {
 	if w.buf == 0 {
 		return nil
 	}
-	rec := w.enc.rb.NewRecordBatch()
-	defer rec.Release()
+	w.queue <- w.enc.batch(rowGroupRows)
 	w.buf = 0
-	if err := w.fw.Write(rec); err != nil {
-		return fmt.Errorf("write %s: %w", w.table, err)
-	}
 	return nil
+}
+
+// finish waits for the queued row groups.
+func (w *Writer[T]) finish() error {
+	close(w.queue)
+	return <-w.wrote
 }
 
 // Rows is the number of rows written so far.
@@ -100,7 +124,12 @@ func (w *Writer[T]) Commit() (OutputRecord, error) {
 		return OutputRecord{}, err
 	}
 	w.done = true
+	err := w.finish()
 	w.enc.rb.Release()
+	if err != nil {
+		w.af.Abort()
+		return OutputRecord{}, err
+	}
 	if err := w.fw.Close(); err != nil {
 		w.af.Abort()
 		return OutputRecord{}, fmt.Errorf("close %s: %w", w.table, err)
@@ -117,6 +146,7 @@ func (w *Writer[T]) Abort() {
 		return
 	}
 	w.done = true
+	w.finish()
 	w.enc.rb.Release()
 	w.af.Abort()
 }
@@ -163,7 +193,7 @@ func OpenTable[T any](path string) (*Reader[T], error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: not a Parquet table: %w", path, err)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024, Parallel: true}, memory.DefaultAllocator)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

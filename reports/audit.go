@@ -84,6 +84,13 @@ func buildAudit(f *excelize.File, a *Audit, maxRows int) error {
 	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
 		return err
 	}
+	// No times: excelize's template dates stay, so the bytes depend on the
+	// input only. The creator would otherwise read "xuri".
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Creator: "syncgap " + a.ToolVersion, Title: "syncgap audit", Subject: a.Snapshot,
+	}); err != nil {
+		return err
+	}
 	if err := writeSummary(f, st, a, summarize(a)); err != nil {
 		return fmt.Errorf("sheet %s: %w", SummarySheet, err)
 	}
@@ -117,6 +124,7 @@ func sortContentTypes(f *excelize.File) {
 // formula or number).
 type styles struct {
 	title, label, header, text int
+	count                      int // integers with thousands separators
 	risk                       map[pipeline.Risk]int
 }
 
@@ -129,14 +137,15 @@ func font(bold bool, size float64, color string) *excelize.Font {
 	return &excelize.Font{Family: "Calibri", Size: size, Bold: bold, Color: color}
 }
 
-// Colours shared by the risk cells and the effect chart: high red, medium
-// amber, low yellow-green, as a reviewer expects from a traffic light.
+// Risk cell colours: high red, medium amber, low yellow-green, as a reviewer
+// expects from a traffic light.
 const (
-	redFill, redText       = "FFC7CE", "9C0006"
-	amberFill, amberText   = "FFD966", "7F6000"
-	yellowGreenFill, ygTxt = "D8E4A0", "3A5A00"
+	redFill, redText                 = "FFC7CE", "9C0006"
+	amberFill, amberText             = "FFD966", "7F6000"
+	yellowGreenFill, yellowGreenText = "D8E4A0", "3A5A00"
 )
 
+// newStyles registers the workbook's styles; excelize deduplicates them.
 func newStyles(f *excelize.File) (*styles, error) {
 	var st styles
 	var err error
@@ -158,6 +167,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		Alignment: &excelize.Alignment{Vertical: "center"},
 	})
 	st.text = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat})
+	st.count = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: 3}) // #,##0
 	riskFill := func(bg, fg string) int {
 		return mk(&excelize.Style{
 			Font:   font(false, 11, fg),
@@ -168,7 +178,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 	st.risk = map[pipeline.Risk]int{
 		pipeline.RiskHigh:   riskFill(redFill, redText),
 		pipeline.RiskMedium: riskFill(amberFill, amberText),
-		pipeline.RiskLow:    riskFill(yellowGreenFill, ygTxt),
+		pipeline.RiskLow:    riskFill(yellowGreenFill, yellowGreenText),
 	}
 	return &st, err
 }

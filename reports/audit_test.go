@@ -247,6 +247,32 @@ func TestWriteAuditAtomic(t *testing.T) {
 	})
 }
 
+// Streamed sheets past 16 MB spill into excelize temp files; those must go
+// too, whether the write succeeds or fails.
+func TestWriteAuditRemovesSpillFiles(t *testing.T) {
+	a := &Audit{Gaps: synthGaps(80_000)}
+	for _, tt := range []struct {
+		name    string
+		blocked bool
+	}{{"success", false}, {"failed rename", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, spill := t.TempDir(), t.TempDir()
+			t.Setenv("TMPDIR", spill) // where excelize (os.CreateTemp("", …)) spills
+			p := filepath.Join(dir, "report.xlsx")
+			if tt.blocked {
+				if err := os.Mkdir(p, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := WriteAudit(p, a); (err != nil) != tt.blocked {
+				t.Fatalf("err = %v", err)
+			}
+			assertOnly(t, dir, "report.xlsx")
+			assertOnly(t, spill)
+		})
+	}
+}
+
 // assertOnly fails unless dir holds exactly the named entries.
 func assertOnly(t *testing.T, dir string, names ...string) {
 	t.Helper()

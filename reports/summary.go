@@ -36,8 +36,14 @@ func (w *summarySheet) set(col int, v any, style int) {
 		w.err = w.f.SetCellStr(SummarySheet, ref, clip(v))
 	case int:
 		w.err = w.f.SetCellInt(SummarySheet, ref, int64(v))
+		if style == 0 {
+			style = w.st.count
+		}
 	case int64:
 		w.err = w.f.SetCellInt(SummarySheet, ref, v)
+		if style == 0 {
+			style = w.st.count
+		}
 	default:
 		w.err = fmt.Errorf("summary cell %s: unsupported %T", ref, v)
 	}
@@ -130,8 +136,7 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
 	w.blank()
 	w.counts("Match status", s.Match)
 	w.blank()
-	w.counts("Effect of enabling bypass", s.Effect)
-	effFirst, effLast := w.row-len(s.Effect)+1, w.row
+	effFirst, effLast := w.counts("Effect of enabling bypass", s.Effect)
 	w.blank()
 	w.counts("Risk", s.Risk)
 	w.blank()
@@ -141,10 +146,36 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
 	if w.err != nil {
 		return w.err
 	}
-	if err := addEffectChart(f, s.Effect, effFirst, effLast); err != nil {
+	if err := addEffectChart(f, effFirst, effLast); err != nil {
 		return err
 	}
 
+	w.provenance(a)
+	if w.err != nil {
+		return w.err
+	}
+	for _, c := range []struct {
+		col   string
+		width float64
+	}{{"A", 42}, {"B", 16}, {"C", 18}, {"D", 14}} {
+		if err := f.SetColWidth(SummarySheet, c.col, c.col, c.width); err != nil {
+			return err
+		}
+	}
+	// The Summary is what a change board prints: landscape, one page wide.
+	fit, landscape, tall := true, "landscape", 0
+	wide := 1
+	if err := f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	return f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{
+		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
+	})
+}
+
+// provenance writes what the audit was computed from: input files with
+// their hashes, parameters, and every tenant flag as read.
+func (w *summarySheet) provenance(a *Audit) {
 	w.blank()
 	w.line("Inputs")
 	w.header("Path", "Bytes", "SHA-256")
@@ -192,26 +223,6 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
 		w.set(2, state, 0)
 		w.set(3, t.Source, 0)
 	}
-	if w.err != nil {
-		return w.err
-	}
-	for _, c := range []struct {
-		col   string
-		width float64
-	}{{"A", 42}, {"B", 16}, {"C", 18}, {"D", 14}} {
-		if err := f.SetColWidth(SummarySheet, c.col, c.col, c.width); err != nil {
-			return err
-		}
-	}
-	// The Summary is what a change board prints: landscape, one page wide.
-	fit, landscape, tall := true, "landscape", 0
-	wide := 1
-	if err := f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
-	}
-	return f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{
-		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
-	})
 }
 
 func orNone(s string) string {
@@ -221,27 +232,13 @@ func orNone(s string) string {
 	return s
 }
 
-// effectColors colour the chart's bars by the risk each effect carries.
-var effectColors = map[string]string{
-	"clears_cloud":     "C00000",
-	"overwrites_cloud": "FFC000",
-	"fills_cloud":      "A9C23F",
-	"reformats_cloud":  "A9C23F",
-	"none":             "BFBFBF",
-}
-
 // addEffectChart draws users by effect as a clustered bar chart beside the
 // count tables, from the effect table's cells so it always matches them.
-func addEffectChart(f *excelize.File, effects []count, first, last int) error {
+func addEffectChart(f *excelize.File, first, last int) error {
 	ref := func(col string) string {
 		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SummarySheet, col, first, col, last)
 	}
-	var points []excelize.ChartDataPoint
-	for i, c := range effects {
-		if color, ok := effectColors[c.Value]; ok {
-			points = append(points, excelize.ChartDataPoint{Index: i, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}})
-		}
-	}
+	// One colour: excelize 2.11 honours per-point fills only for pie charts.
 	noVary := false
 	return f.AddChart(SummarySheet, fmt.Sprintf("D%d", first-1), &excelize.Chart{
 		Type: excelize.Bar,
@@ -249,7 +246,7 @@ func addEffectChart(f *excelize.File, effects []count, first, last int) error {
 			Name:       "Users",
 			Categories: ref("A"),
 			Values:     ref("B"),
-			DataPoint:  points,
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}},
 		}},
 		VaryColors: &noVary,
 		// Bar charts plot the first category at the bottom; reversed, the

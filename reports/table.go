@@ -31,7 +31,6 @@ type tableWriter struct {
 	sheet string
 	sw    *excelize.StreamWriter
 	row   int // last row written on the current sheet
-	rows  int // data rows written over all parts
 }
 
 func newTableWriter(f *excelize.File, st *styles, base string, cols []column, maxRows int) *tableWriter {
@@ -95,7 +94,6 @@ func (t *tableWriter) add(vals []any) error {
 		}
 	}
 	t.row++
-	t.rows++
 	// "A"+row is what CoordinatesToCellName would build, without its checks
 	// and allocation; row is bounded by maxRows.
 	return t.sw.SetRow("A"+strconv.Itoa(t.row), vals)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -40,6 +41,8 @@ func main() {
 
 func newRoot() *cobra.Command {
 	var verbose bool
+	var cpuprofile string
+	var stopProfile func()
 	root := &cobra.Command{
 		Use:   "syncgap",
 		Short: "Audit and fix Entra ID DirSyncOverrides on mobile and otherMobile",
@@ -68,9 +71,22 @@ replayed later with byte-identical results.`,
 				level = slog.LevelDebug
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err == nil && pprof.StartCPUProfile(f) == nil {
+					stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+				}
+			}
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if stopProfile != nil {
+				stopProfile()
+			}
 		},
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail")
+	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (for performance work)")
+	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),

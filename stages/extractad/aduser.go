@@ -133,7 +133,11 @@ func fail(e *Entry, origin string, a *Attr, err error) (pipeline.ADUser, bool, e
 			file = origin[:i]
 		}
 	}
-	return pipeline.ADUser{}, false, &pipeline.ParseError{File: file, Line: e.Line, Err: fmt.Errorf("%s: %w", a.Name, err)}
+	line := a.Line
+	if line == 0 {
+		line = e.Line
+	}
+	return pipeline.ADUser{}, false, &pipeline.ParseError{File: file, Line: line, Err: fmt.Errorf("%s: %w", a.Name, err)}
 }
 
 // singleBit numbers the single-valued attributes ToADUser reads; 0 for any other.

@@ -145,32 +145,32 @@ func TestToADUser(t *testing.T) {
 		{
 			name:    "mobile twice",
 			attrs:   "objectClass: user\nmobile: 1\nmobile: 2\n",
-			wantErr: "users.ldif:3: mobile: several values for a single-valued attribute",
+			wantErr: "users.ldif:6: mobile: several values for a single-valued attribute",
 		},
 		{
 			name:    "objectGUID of 5 bytes",
 			attrs:   "objectClass: user\nobjectGUID:: AQIDBAU=\n",
-			wantErr: "users.ldif:3: objectGUID: want 16 bytes or 36-character GUID text, got 5 bytes",
+			wantErr: "users.ldif:5: objectGUID: want 16 bytes or 36-character GUID text, got 5 bytes",
 		},
 		{
 			name:    "consistency guid text that is not a GUID",
 			attrs:   "objectClass: user\nmS-DS-ConsistencyGuid: 4e5b0cbd-dd66-4dfd-a23a-03a3c3edacZZ\n",
-			wantErr: `users.ldif:3: mS-DS-ConsistencyGuid: not a GUID: "4e5b0cbd-dd66-4dfd-a23a-03a3c3edacZZ"`,
+			wantErr: `users.ldif:5: mS-DS-ConsistencyGuid: not a GUID: "4e5b0cbd-dd66-4dfd-a23a-03a3c3edacZZ"`,
 		},
 		{
 			name:    "userAccountControl not a number",
 			attrs:   "objectClass: user\nuserAccountControl: 0x202\n",
-			wantErr: `users.ldif:3: userAccountControl: not a decimal integer: "0x202"`,
+			wantErr: `users.ldif:5: userAccountControl: not a decimal integer: "0x202"`,
 		},
 		{
 			name:    "whenChanged without zone",
 			attrs:   "objectClass: user\nwhenChanged: 20240115103000.0\n",
-			wantErr: `users.ldif:3: whenChanged: bad GeneralizedTime "20240115103000.0": want Z or +hhmm after the time`,
+			wantErr: `users.ldif:5: whenChanged: bad GeneralizedTime "20240115103000.0": want Z or +hhmm after the time`,
 		},
 		{
 			name:    "base64 mobile that is not UTF-8",
 			attrs:   "objectClass: user\nmobile:: " + b64("+49\xff") + "\n",
-			wantErr: "users.ldif:3: mobile: value is not valid UTF-8",
+			wantErr: "users.ldif:5: mobile: value is not valid UTF-8",
 		},
 	}
 	for _, tt := range tests {

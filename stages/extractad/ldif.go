@@ -25,6 +25,7 @@ type Attr struct {
 	Name    string   // attribute type as written, without options, e.g. "otherMobile"
 	Options []string // options such as "range=0-1499" or "binary"; nil when none
 	Value   []byte   // decoded value; base64 values are raw octets and may not be UTF-8
+	Line    int      // 1-based line where the attribute starts, for errors about its value
 }
 
 // Entry is one content record of an LDIF file.
@@ -175,7 +176,7 @@ func (r *Reader) next() (*Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.attrs = append(r.attrs, Attr{Name: r.intern(typ), Options: r.options(opts), Value: v})
+		r.attrs = append(r.attrs, Attr{Name: r.intern(typ), Options: r.options(opts), Value: v, Line: r.start})
 	}
 }
 

@@ -64,7 +64,7 @@ func TestReadLDIF(t *testing.T) {
 		{
 			name:    "entry error names the file as given",
 			input:   "dn: CN=A,DC=x\nobjectClass: user\n\ndn: CN=B,DC=x\nobjectClass: user\nobjectGUID:: AQI=\n",
-			wantErr: "data/in/users.ldif:4: objectGUID: want 16 bytes or 36-character GUID text, got 2 bytes",
+			wantErr: "data/in/users.ldif:6: objectGUID: want 16 bytes or 36-character GUID text, got 2 bytes",
 			want:    []string{"users.ldif:1 "},
 		},
 		{

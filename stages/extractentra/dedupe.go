@@ -3,85 +3,89 @@ package extractentra
 import (
 	"fmt"
 	"hash/maphash"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
 	"syncgap/pipeline"
 )
 
-// dedupe finds a second user with the same id, or the same UPN ignoring
-// case. Entra guarantees both are unique, so a duplicate means pages were
-// saved twice or files concatenated, and counting those users twice would
-// skew every number in the report.
+// checkDuplicates finds a second user with the same id, or the same UPN
+// ignoring case. Entra guarantees both are unique, so a duplicate means
+// pages were saved twice or files concatenated, and counting those users
+// twice would skew every number in the report.
 //
-// The indexes map a 64-bit hash to the first user's position instead of
-// holding the strings: at a million users that is a third of the memory.
-// A hash hit is confirmed by comparing the strings; a true collision (two
-// different keys, one hash) goes to a small exact map.
-type dedupe struct {
-	seed  maphash.Seed
-	ids   map[uint64]int32
-	upns  map[uint64]int32
-	exact map[string]int32 // keys "i:"+id or "u:"+lower(upn) whose hash collided
-}
-
-// check indexes users[from:], comparing each with every user before it.
-// file names the file users[from:] came from, for the error.
-func (d *dedupe) check(users []pipeline.EntraUser, from int, file string) error {
-	if d.ids == nil {
-		d.seed = maphash.MakeSeed()
-		d.ids = make(map[uint64]int32, len(users))
-		d.upns = make(map[uint64]int32, len(users))
+// It reports the duplicate that comes first in file order (ids before UPNs
+// on the same user), naming where the first one was. Rather than a hash
+// map, which at a million users costs about 40 MB and its growth garbage,
+// it sorts one uint64 per user holding a hash in the high bits and the
+// user's index in the low bits: 8 MB, and equal keys end up adjacent with
+// the first occurrence first. Equal hashes are confirmed by comparing the
+// strings, so a hash collision can never report a false duplicate.
+// fileOf names the file a user index came from, for the error.
+func checkDuplicates(users []pipeline.EntraUser, fileOf func(i int) string) error {
+	if len(users) < 2 {
+		return nil
 	}
-	for i := from; i < len(users); i++ {
-		u := &users[i]
-		if j, dup := d.add(d.ids, "i:", u.ID, users, i, func(o *pipeline.EntraUser) bool { return o.ID == u.ID }); dup {
-			return dupError(file, u, "id", u.ID, &users[j])
+	seed := maphash.MakeSeed()
+	idxBits := uint(bits.Len(uint(len(users))))
+	keys := make([]uint64, len(users))
+	firstDup := func(key func(u *pipeline.EntraUser) string, same func(a, b *pipeline.EntraUser) bool) (later, first int) {
+		for i := range users {
+			keys[i] = maphash.String(seed, key(&users[i]))>>idxBits<<idxBits | uint64(i)
 		}
-		upn := d.lower(u.UPN)
-		if j, dup := d.add(d.upns, "u:", upn, users, i, func(o *pipeline.EntraUser) bool { return strings.EqualFold(o.UPN, u.UPN) }); dup {
-			return dupError(file, u, "userPrincipalName", u.UPN, &users[j])
+		slices.Sort(keys)
+		mask := uint64(1)<<idxBits - 1
+		later, first = -1, -1
+		for g := 0; g < len(keys); {
+			h := keys[g] &^ mask
+			end := g + 1
+			for end < len(keys) && keys[end]&^mask == h {
+				end++
+			}
+			// Within a group of equal hashes (indexes ascending), the first
+			// user that repeats an earlier key is a duplicate; collisions of
+			// different keys make groups of more than one key, hence the
+			// pairwise compare, which is cheap for the tiny groups hashing
+			// gives.
+			for a := g + 1; a < end; a++ {
+				j := int(keys[a] & mask)
+				if later >= 0 && j >= later {
+					break
+				}
+				for b := g; b < a; b++ {
+					if k := int(keys[b] & mask); same(&users[k], &users[j]) {
+						later, first = j, k
+						break
+					}
+				}
+			}
+			g = end
 		}
+		return later, first
+	}
+	idLater, idFirst := firstDup(func(u *pipeline.EntraUser) string { return u.ID },
+		func(a, b *pipeline.EntraUser) bool { return a.ID == b.ID })
+	upnLater, upnFirst := firstDup(func(u *pipeline.EntraUser) string { return lowerASCII(u.UPN) },
+		func(a, b *pipeline.EntraUser) bool { return strings.EqualFold(a.UPN, b.UPN) })
+	switch {
+	case idLater >= 0 && (upnLater < 0 || idLater <= upnLater):
+		return dupError(fileOf(idLater), &users[idLater], "id", users[idLater].ID, &users[idFirst])
+	case upnLater >= 0:
+		return dupError(fileOf(upnLater), &users[upnLater], "userPrincipalName", users[upnLater].UPN, &users[upnFirst])
 	}
 	return nil
 }
 
-// add records key for users[i]; it returns the earlier user's index when
-// the key was seen before.
-func (d *dedupe) add(m map[uint64]int32, kind, key string, users []pipeline.EntraUser, i int, same func(*pipeline.EntraUser) bool) (int, bool) {
-	h := maphash.String(d.seed, key)
-	j, ok := m[h]
-	if !ok {
-		m[h] = int32(i)
-		return 0, false
-	}
-	if same(&users[j]) {
-		return int(j), true
-	}
-	if d.exact == nil {
-		d.exact = map[string]int32{}
-	}
-	if j, ok := d.exact[kind+key]; ok {
-		return int(j), true
-	}
-	d.exact[kind+key] = int32(i)
-	return 0, false
-}
-
-// lower lower-cases an ASCII UPN without allocating when it already is.
-func (d *dedupe) lower(s string) string {
-	upper := false
+// lowerASCII lower-cases s, without allocating when it already is.
+func lowerASCII(s string) string {
 	for k := 0; k < len(s); k++ {
-		c := s[k]
-		if c >= 0x80 {
+		if c := s[k]; c >= 0x80 || ('A' <= c && c <= 'Z') {
 			return strings.ToLower(s)
 		}
-		upper = upper || ('A' <= c && c <= 'Z')
 	}
-	if !upper {
-		return s
-	}
-	return strings.ToLower(s)
+	return s
 }
 
 func dupError(file string, u *pipeline.EntraUser, what, value string, first *pipeline.EntraUser) error {

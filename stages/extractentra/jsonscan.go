@@ -177,6 +177,7 @@ func (s *scanner) next() (byte, error) {
 // is valid Parquet text.
 func (s *scanner) readString(dst []byte) ([]byte, error) {
 	start := len(dst)
+	var high byte // OR of the plain bytes: only non-ASCII text needs UTF-8 validation
 	s.pos++
 	for {
 		i := s.pos
@@ -185,6 +186,7 @@ func (s *scanner) readString(dst []byte) ([]byte, error) {
 			if c == '"' || c == '\\' || c < 0x20 {
 				break
 			}
+			high |= c
 			i++
 		}
 		dst = append(dst, s.buf[s.pos:i]...)
@@ -198,7 +200,7 @@ func (s *scanner) readString(dst []byte) ([]byte, error) {
 		switch c := s.buf[i]; {
 		case c == '"':
 			s.pos++
-			if !utf8.Valid(dst[start:]) {
+			if high >= utf8.RuneSelf && !utf8.Valid(dst[start:]) {
 				fixed := bytes.ToValidUTF8(dst[start:], []byte("\uFFFD"))
 				dst = append(dst[:start], fixed...)
 			}

@@ -42,34 +42,43 @@ var fieldNames = [...]string{
 	fEnabled: "accountEnabled", fLastSync: "onPremisesLastSyncDateTime", fValue: "value",
 }
 
-// fieldByKey holds each name as Graph (camelCase), PowerShell (PascalCase)
-// and lower case spell it, so the common spellings cost one map lookup;
-// other casings are lower-cased and looked up again.
-var fieldByKey = func() map[string]field {
-	m := make(map[string]field, 3*len(fieldNames))
+// fieldsByLen lists the fields by the length of their name. Keys are
+// matched by length and then an ASCII case-insensitive compare, which
+// takes camelCase and PascalCase alike and is several times cheaper than
+// hashing every key of every user into a map.
+var fieldsByLen = func() (t [32][]field) {
 	for f, name := range fieldNames {
-		if name == "" {
-			continue
+		if name != "" {
+			t[len(name)] = append(t[len(name)], field(f))
 		}
-		m[name] = field(f)
-		m[strings.ToUpper(name[:1])+name[1:]] = field(f)
-		m[strings.ToLower(name)] = field(f)
 	}
-	return m
+	return t
 }()
 
-func lookupField(key, scratch []byte) (field, []byte) {
-	if f, ok := fieldByKey[string(key)]; ok { // no allocation: map lookup by string(bytes)
-		return f, scratch
+func lookupField(key []byte) field {
+	if len(key) >= len(fieldsByLen) {
+		return fUnknown
 	}
-	scratch = scratch[:0]
-	for _, c := range key {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for _, f := range fieldsByLen[len(key)] {
+		if equalFoldASCII(key, fieldNames[f]) {
+			return f
 		}
-		scratch = append(scratch, c)
 	}
-	return fieldByKey[string(scratch)], scratch
+	return fUnknown
+}
+
+// equalFoldASCII compares key with an ASCII name ignoring case.
+func equalFoldASCII(key []byte, name string) bool {
+	for i := 0; i < len(key); i++ {
+		c, n := key[i], name[i]
+		if c == n {
+			continue
+		}
+		if c|0x20 != n|0x20 || n|0x20 < 'a' || n|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // String slots of a rawUser; each is a span of the parser's arena.
@@ -214,8 +223,7 @@ func (p *jsonParser) object(top bool, depth int) error {
 		if key, err = s.objectKey(); err != nil {
 			return err
 		}
-		var f field
-		f, p.scratch = lookupField(key, p.scratch)
+		f := lookupField(key)
 		if f == fValue {
 			var c byte
 			if c, err = s.next(); err != nil {
@@ -286,8 +294,7 @@ func (p *jsonParser) user(depth int) error {
 		if key, err = s.objectKey(); err != nil {
 			return err
 		}
-		var f field
-		f, p.scratch = lookupField(key, p.scratch)
+		f := lookupField(key)
 		if err = p.member(&u, f, key, depth); err != nil {
 			return err
 		}
@@ -341,7 +348,7 @@ func (p *jsonParser) unwrap(f field, depth int, parse func(depth int) error) err
 		if key, err = s.objectKey(); err != nil {
 			return err
 		}
-		if g, _ := lookupField(key, p.scratch); g == fValue {
+		if lookupField(key) == fValue {
 			err = parse(depth + 1)
 		} else {
 			err = s.skipValue(depth + 1)

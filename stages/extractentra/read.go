@@ -1,6 +1,7 @@
 package extractentra
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -24,17 +25,21 @@ func ReadExport(path string) (*Export, error) {
 	if fi.IsDir() {
 		return readPageDir(path)
 	}
-	t, err := openText(path)
+	t, err := openText(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read entra export: %w", err)
 	}
 	defer t.Close()
 	e := &Export{Path: path, Files: []string{path}}
+	hint := fi.Size()
+	if t.utf16 {
+		hint /= 2
+	}
 	switch c := t.firstByte(); c {
 	case 0:
 		return nil, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
 	case '{', '[':
-		p := jsonParser{sizeHint: fi.Size()}
+		p := jsonParser{sizeHint: hint}
 		if err := p.parse(path, t.r); err != nil {
 			return nil, err
 		}
@@ -48,8 +53,7 @@ func ReadExport(path string) (*Export, error) {
 	if len(e.Users) == 0 {
 		return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
 	}
-	var d dedupe
-	if err := d.check(e.Users, 0, path); err != nil {
+	if err := checkDuplicates(e.Users, func(int) string { return path }); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -132,21 +136,22 @@ func readPageDir(dir string) (*Export, error) {
 		go func() {
 			defer wg.Done()
 			var p jsonParser
+			raw := bufio.NewReaderSize(nil, 64<<10)
 			for i := range jobs {
 				select {
 				case p.out = <-spare:
 				default:
 					p.out = nil
 				}
-				results[i] <- p.parseFile(paths[i])
+				results[i] <- p.parseFile(paths[i], raw)
 			}
 		}()
 	}
 
 	e := &Export{Path: dir, Format: GraphPageDir, Files: paths}
 	var st jsonStats
-	var d dedupe
 	var read int64
+	ends := make([]int, len(paths)) // users of paths[i] end at ends[i]
 	for i := range paths {
 		res := <-results[i]
 		<-ahead
@@ -157,26 +162,30 @@ func readPageDir(dir string) (*Export, error) {
 		st.syncFlag = st.syncFlag || res.stats.syncFlag
 		read += sizes[order[i]]
 		e.Users = growFor(e.Users, len(res.users), read, total)
-		start := len(e.Users)
 		e.Users = append(e.Users, res.users...)
+		ends[i] = len(e.Users)
 		select {
 		case spare <- res.users[:0]:
 		default:
 		}
-		if err := d.check(e.Users, start, paths[i]); err != nil {
-			return nil, err
-		}
 	}
 	if len(e.Users) == 0 {
 		return nil, &pipeline.ParseError{File: dir, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
+	}
+	fileOf := func(i int) string {
+		k, _ := slices.BinarySearch(ends, i+1)
+		return paths[k]
+	}
+	if err := checkDuplicates(e.Users, fileOf); err != nil {
+		return nil, err
 	}
 	e.WeakEvidence = !st.immutable || !st.syncFlag
 	return e, nil
 }
 
 // parseFile parses one page file into a fresh p.out, which the caller owns.
-func (p *jsonParser) parseFile(path string) fileResult {
-	t, err := openText(path)
+func (p *jsonParser) parseFile(path string, raw *bufio.Reader) fileResult {
+	t, err := openText(path, raw)
 	if err != nil {
 		return fileResult{err: fmt.Errorf("read entra export: %w", err)}
 	}
@@ -205,7 +214,9 @@ func growFor(users []pipeline.EntraUser, add int, read, total int64) []pipeline.
 	}
 	want := len(users) + add
 	if read > 0 && total > read {
-		want = int(float64(want)*float64(total)/float64(read)*1.02) + 1024
+		// 5% over: page sizes vary, and coming up short near the end would
+		// mean copying everything once more.
+		want = int(float64(want)*float64(total)/float64(read)*1.05) + 1024
 	}
 	return slices.Grow(users, want-len(users))
 }

@@ -23,7 +23,7 @@ import (
 // When the file does not mention bypassDirSyncOverridesEnabled, that row is
 // still returned, unknown, saying so.
 func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
-	t, err := openText(path)
+	t, err := openText(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read tenant features: %w", err)
 	}

@@ -12,21 +12,27 @@ import (
 
 // textFile is an export file opened for reading as UTF-8 text.
 type textFile struct {
-	f    *os.File
-	r    *bufio.Reader
-	head []byte // the first bytes after any BOM, for sniffing; do not keep
+	f     *os.File
+	r     *bufio.Reader
+	head  []byte // the first bytes after any BOM, for sniffing; do not keep
+	utf16 bool   // decoded from UTF-16: the file is about twice the text
 }
 
 // openText opens path and looks at its encoding. Windows PowerShell 5.1
 // writes UTF-16LE with a BOM when output is redirected with '>' or
 // Out-File, and UTF-8 with a BOM with -Encoding UTF8, so both are decoded
-// here and nothing downstream sees a BOM.
-func openText(path string) (*textFile, error) {
+// here and nothing downstream sees a BOM. raw, when not nil, is a reader
+// to reuse, so a thousand page files do not cost a thousand buffers.
+func openText(path string, raw *bufio.Reader) (*textFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	raw := bufio.NewReaderSize(f, 64<<10)
+	if raw == nil {
+		raw = bufio.NewReaderSize(f, 64<<10)
+	} else {
+		raw.Reset(f)
+	}
 	bom, _ := raw.Peek(4)
 	var r *bufio.Reader
 	switch {
@@ -51,7 +57,7 @@ func openText(path string) (*textFile, error) {
 		f.Close()
 		return nil, err
 	}
-	return &textFile{f: f, r: r, head: head}, nil
+	return &textFile{f: f, r: r, head: head, utf16: r != raw}, nil
 }
 
 func (t *textFile) Close() error { return t.f.Close() }
