@@ -198,7 +198,23 @@ func OpenTable[T any](path string) (*Reader[T], error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+	// Read only the columns T has: a narrow key type over a wide table
+	// then costs a fraction of reading every column.
+	sc, err := fr.Schema()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var cols []int
+	for _, col := range c.cols {
+		idx := sc.FieldIndices(col.name)
+		if len(idx) == 0 {
+			f.Close()
+			return nil, fmt.Errorf("%s: missing column %q", path, col.name)
+		}
+		cols = append(cols, idx[0])
+	}
+	rr, err := fr.GetRecordReader(context.Background(), cols, nil)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

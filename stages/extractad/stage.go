@@ -31,15 +31,24 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}
 	defer f.Close()
 	hr := pipeline.NewHashingReader(f)
-	var users []pipeline.ADUser
+	var users userChunks
 	if _, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
-		users = append(users, *u)
+		users.add(u)
 		return ctx.Err()
 	}); err != nil {
 		return nil, err
 	}
-	SortUsers(users)
-	out, err := pipeline.WriteTable(dir, pipeline.ADUsersTable, users)
+	w, err := pipeline.CreateTable[pipeline.ADUser](dir, pipeline.ADUsersTable)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users.sorted() {
+		if err := w.Write(u); err != nil {
+			w.Abort()
+			return nil, err
+		}
+	}
+	out, err := w.Commit()
 	if err != nil {
 		return nil, err
 	}
@@ -49,27 +58,50 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}, nil
 }
 
-// SortUsers puts AD users in table order: by DN, case-insensitively, then
-// exactly. Keys are lower-cased once, not per comparison: at 1M users the
-// difference is seconds.
-func SortUsers(users []pipeline.ADUser) {
+// userChunks collects users in fixed-size blocks: one growing slice of a
+// million structs would be copied at every doubling, each copy a long
+// non-preemptible memmove that stalls the garbage collector.
+type userChunks struct {
+	blocks [][]pipeline.ADUser
+}
+
+const chunkUsers = 8192
+
+func (c *userChunks) add(u *pipeline.ADUser) {
+	if n := len(c.blocks); n == 0 || len(c.blocks[n-1]) == chunkUsers {
+		c.blocks = append(c.blocks, make([]pipeline.ADUser, 0, chunkUsers))
+	}
+	last := &c.blocks[len(c.blocks)-1]
+	*last = append(*last, *u)
+}
+
+// sorted returns the users in table order: by DN case-insensitively, then
+// exactly. Keys are lower-cased once, not per comparison.
+func (c *userChunks) sorted() []*pipeline.ADUser {
 	type key struct {
 		fold string
-		i    int32
+		u    *pipeline.ADUser
 	}
-	keys := make([]key, len(users))
-	for i := range users {
-		keys[i] = key{strings.ToLower(users[i].DN), int32(i)}
+	n := 0
+	for _, b := range c.blocks {
+		n += len(b)
+	}
+	keys := make([]key, 0, n)
+	for b := range c.blocks {
+		for i := range c.blocks[b] {
+			u := &c.blocks[b][i]
+			keys = append(keys, key{strings.ToLower(u.DN), u})
+		}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if c := strings.Compare(a.fold, b.fold); c != 0 {
 			return c
 		}
-		return strings.Compare(users[a.i].DN, users[b.i].DN)
+		return strings.Compare(a.u.DN, b.u.DN)
 	})
-	sorted := make([]pipeline.ADUser, len(users))
+	out := make([]*pipeline.ADUser, len(keys))
 	for i, k := range keys {
-		sorted[i] = users[k.i]
+		out[i] = k.u
 	}
-	copy(users, sorted)
+	return out
 }

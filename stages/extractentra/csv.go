@@ -131,6 +131,7 @@ type csvReader struct {
 	format  Format
 	cr      *csv.Reader
 	offset  int // lines before the header the csv.Reader did not see (#TYPE)
+	size    int64
 	idx     [nCols]int
 	headers []string
 	rec     []string
@@ -147,10 +148,11 @@ type pendingDate struct {
 }
 
 // readCSV reads any of the CSV formats.
-func readCSV(path string, t *textFile) ([]pipeline.EntraUser, Format, bool, error) {
-	c := &csvReader{path: path, origin: filepath.Base(path)}
+// size is the text's size in bytes, for sizing the result once.
+func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format, bool, error) {
+	c := &csvReader{path: path, origin: filepath.Base(path), size: size}
 	typeHint := ""
-	head := bytes.TrimLeft(t.head, " \t\r\n")
+	head := t.head
 	// Export-Csv in PowerShell 5.1 starts with "#TYPE Namespace.Type"; the
 	// admin center's bulk templates start with "version:v1.0".
 	if bytes.HasPrefix(head, []byte("#TYPE")) || bytes.HasPrefix(head, []byte("version:")) {
@@ -291,6 +293,9 @@ func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
 		u, err := c.user(len(users))
 		if err != nil {
 			return nil, err
+		}
+		if len(users) == cap(users) { // each estimate is better than the last
+			users = growFor(users, 1, c.cr.InputOffset(), c.size)
 		}
 		users = append(users, u)
 	}

@@ -65,7 +65,7 @@ func TestLookupField(t *testing.T) {
 		"id": fID, "Id": fID, "ID": fID, "userPrincipalName": fUPN, "UserPrincipalName": fUPN, "USERPRINCIPALNAME": fUPN,
 		"onpremisessyncenabled": fSync, "OnPremisesImmutableId": fImmutable, "alternateMobilePhones": fAlt,
 		"value": fValue, "Value": fValue, "displayName": fUnknown, "i": fUnknown, "": fUnknown,
-		"onPremisesSyncEnabledX": fUnknown, strings.Repeat("x", 100): fUnknown, "i\x00": fUnknown,
+		"onPremisesSyncEnabledX": fUnknown, "valuex": fUnknown, strings.Repeat("x", 100): fUnknown, "i\x00": fUnknown,
 	} {
 		if got := lookupField([]byte(key)); got != want {
 			t.Errorf("lookupField(%q) = %d, want %d", key, got, want)

@@ -96,6 +96,16 @@ func TestReadExportBadInput(t *testing.T) {
 		want: `testdata/bad/export.xml:1:15: unrecognised Entra export format (neither JSON nor a CSV header: bare " in non-quoted-field); ` +
 			"supported formats: graph-pages, graph-page-dir, jsonl, powershell-json, powershell-csv, admin-center-csv, msonline-csv, adsynctools-csv",
 	}, {
+		name: "Graph error response saved as a page",
+		path: bad("throttled.json"), is: errGraphResponse, line: 1, column: 1,
+		want: "testdata/bad/throttled.json:1:1: the file holds a Graph error response, not users: TooManyRequests: Too many requests.",
+	}, {
+		name: "JSON that is not a user export",
+		path: "testdata/tenant.json", is: ErrUnknownFormat, line: 4, column: 5,
+		want: "testdata/tenant.json:4:5: unrecognised Entra export format (the first object, 55555555-aaaa-bbbb-cccc-dddddddddddd, " +
+			"has no userPrincipalName); supported formats: graph-pages, graph-page-dir, jsonl, powershell-json, powershell-csv, " +
+			"admin-center-csv, msonline-csv, adsynctools-csv",
+	}, {
 		name: "missing file",
 		path: bad("nope.json"), is: fs.ErrNotExist,
 		want: "read entra export: stat testdata/bad/nope.json: no such file or directory",

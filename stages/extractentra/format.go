@@ -106,3 +106,18 @@ func (e *Export) String() string {
 	}
 	return fmt.Sprintf("%s: %s (%s%s, %d users%s)", e.Path, e.Format, e.Format.Description(), files, len(e.Users), weak)
 }
+
+// format names the JSON shape seen in one file.
+func (st *jsonStats) format() Format {
+	switch {
+	case st.pages > 0:
+		return GraphPages
+	case st.arrayUsers > 0 && st.pascal:
+		return PowerShellJSON
+	case st.arrayUsers > 0:
+		return GraphPages // a bare "value" array, as `az rest --query value` saves it
+	case st.topUsers == 1 && (st.pascal || st.multiLine):
+		return PowerShellJSON
+	}
+	return JSONL
+}

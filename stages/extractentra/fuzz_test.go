@@ -26,6 +26,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add(syntheticPage(0, 3, false, true))
 	f.Add([]byte(`{"id":"a","userPrincipalName":"\ud83d\ude00\ud800x\u00","businessPhones":{"value":["1"],"Count":1}}`))
 	f.Add([]byte(`[{"Id":"A","UserPrincipalName":"b","OnPremisesLastSyncDateTime":{"value":"/Date(1)/"}}]`))
+	f.Add([]byte(`{"error":{"codeX":1,"code":"c","message":"m","mess":"x"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var whole, bytewise jsonParser
 		err := whole.parse("fuzz.json", bytes.NewReader(data))

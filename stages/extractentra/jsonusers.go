@@ -69,6 +69,9 @@ func lookupField(key []byte) field {
 
 // equalFoldASCII compares key with an ASCII name ignoring case.
 func equalFoldASCII(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
 	for i := 0; i < len(key); i++ {
 		c, n := key[i], name[i]
 		if c == n {
@@ -224,6 +227,13 @@ func (p *jsonParser) object(top bool, depth int) error {
 			return err
 		}
 		f := lookupField(key)
+		if top && f == fUnknown && equalFoldASCII(key, "error") {
+			if err = p.graphError(line, col); err != nil {
+				return err
+			}
+			more, err = s.objectNext()
+			continue
+		}
 		if f == fValue {
 			var c byte
 			if c, err = s.next(); err != nil {
@@ -507,13 +517,23 @@ func (p *jsonParser) timeValue(dst *time.Time, f field, depth int) error {
 
 // finish validates a parsed user and queues it for materialisation.
 func (p *jsonParser) finish(u *rawUser) error {
+	// When the very first object lacks the property altogether, the file is
+	// most likely not a user export at all (the tenant JSON, say): say that.
+	first := len(p.out)+len(p.raw) == 0
 	id := u.str[sID]
 	if id.off == id.end {
-		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: errors.New("user object has no id")}
+		err := errors.New("user object has no id")
+		if first && u.seen&(1<<fID) == 0 {
+			err = unknownFormat("the first object has no id")
+		}
+		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: err}
 	}
 	if upn := u.str[sUPN]; upn.off == upn.end {
-		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col,
-			Err: fmt.Errorf("user object %s has no userPrincipalName", p.arena[id.off:id.end])}
+		err := fmt.Errorf("user object %s has no userPrincipalName", p.arena[id.off:id.end])
+		if first && u.seen&(1<<fUPN) == 0 {
+			err = unknownFormat(fmt.Sprintf("the first object, %s, has no userPrincipalName", p.arena[id.off:id.end]))
+		}
+		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: err}
 	}
 	for i := id.off; i < id.end; i++ { // object ids are compared lower-case everywhere
 		if c := p.arena[i]; 'A' <= c && c <= 'Z' {
@@ -568,19 +588,4 @@ func (p *jsonParser) flush() {
 		})
 	}
 	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
-}
-
-// format names the JSON shape seen in one file.
-func (st *jsonStats) format() Format {
-	switch {
-	case st.pages > 0:
-		return GraphPages
-	case st.arrayUsers > 0 && st.pascal:
-		return PowerShellJSON
-	case st.arrayUsers > 0:
-		return GraphPages // a bare "value" array, as `az rest --query value` saves it
-	case st.topUsers == 1 && (st.pascal || st.multiLine):
-		return PowerShellJSON
-	}
-	return JSONL
 }

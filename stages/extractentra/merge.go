@@ -154,7 +154,15 @@ func sortByID(users []pipeline.EntraUser) {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortStableFunc(perm, func(a, b int32) int { return cmp(&users[a], &users[b]) })
+	// Unstable pdqsort with the index as the last key gives the same order
+	// as a stable sort, at O(n log n) instead of the stable sort's
+	// O(n log² n) merging (seconds at a million users).
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := cmp(&users[a], &users[b]); c != 0 {
+			return c
+		}
+		return int(a) - int(b)
+	})
 	// users[i] must become old users[perm[i]]; follow each cycle once,
 	// marking visited entries with -1.
 	for i := range perm {

@@ -46,7 +46,7 @@ func ReadExport(path string) (*Export, error) {
 		e.Users, e.Format = p.out, p.stats.format()
 		e.WeakEvidence = !p.stats.immutable || !p.stats.syncFlag
 	default:
-		if e.Users, e.Format, e.WeakEvidence, err = readCSV(path, t); err != nil {
+		if e.Users, e.Format, e.WeakEvidence, err = readCSV(path, t, hint); err != nil {
 			return nil, err
 		}
 	}

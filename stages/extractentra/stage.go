@@ -67,7 +67,9 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		}
 		exports = append(exports, e)
 		formats = append(formats, string(e.Format))
-		weak = weak || e.WeakEvidence
+		// Anchors and sync flags come from the primary export; a weak
+		// later one (e.g. ADSyncTools adding otherMobile) does not weaken them.
+		weak = weak || (len(exports) == 1 && e.WeakEvidence)
 		for _, f := range e.Files {
 			in, err := hashInput(f)
 			if err != nil {

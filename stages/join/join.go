@@ -52,9 +52,17 @@ func (x *keyIndex) lookup(key string) []int32 {
 // NormUPN is the comparison form of a UPN: trimmed, case-insensitive.
 func NormUPN(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// ADKey is the part of an AD user the join rules look at. The join holds
+// keys for every AD user and reads full rows again only to emit them.
+type ADKey struct {
+	DN           string `parquet:"dn"`
+	SourceAnchor string `parquet:"source_anchor"`
+	UPN          string `parquet:"upn"`
+}
+
 // Plan is the join of two user sets, ready to be emitted row by row.
 type Plan struct {
-	ad        []pipeline.ADUser
+	ad        []ADKey
 	cloud     []pipeline.EntraUser
 	upns      *keyIndex
 	decisions []decision
@@ -62,7 +70,7 @@ type Plan struct {
 }
 
 // Compute applies the join rules. It keeps references to ad and cloud.
-func Compute(ad []pipeline.ADUser, cloud []pipeline.EntraUser) *Plan {
+func Compute(ad []ADKey, cloud []pipeline.EntraUser) *Plan {
 	anchors := newKeyIndex(len(ad))
 	upns := newKeyIndex(len(ad))
 	for i := range ad {
@@ -75,13 +83,12 @@ func Compute(ad []pipeline.ADUser, cloud []pipeline.EntraUser) *Plan {
 		d := decision{method: pipeline.ByNone}
 		if !c.OnPremisesSyncEnabled.IsFalse() {
 			// The first rule that yields a candidate decides.
-			switch {
-			case len(anchors.lookup(c.OnPremisesImmutableID)) > 0:
-				d = decision{pipeline.ByAnchor, anchors.lookup(c.OnPremisesImmutableID)}
-			case len(upns.lookup(NormUPN(c.OnPremisesUPN))) > 0:
-				d = decision{pipeline.ByOnPremisesUPN, upns.lookup(NormUPN(c.OnPremisesUPN))}
-			case len(upns.lookup(NormUPN(c.UPN))) > 0:
-				d = decision{pipeline.ByUPN, upns.lookup(NormUPN(c.UPN))}
+			if cands := anchors.lookup(c.OnPremisesImmutableID); len(cands) > 0 {
+				d = decision{pipeline.ByAnchor, cands}
+			} else if cands := upns.lookup(NormUPN(c.OnPremisesUPN)); len(cands) > 0 {
+				d = decision{pipeline.ByOnPremisesUPN, cands}
+			} else if cands := upns.lookup(NormUPN(c.UPN)); len(cands) > 0 {
+				d = decision{pipeline.ByUPN, cands}
 			}
 		}
 		p.decisions[ci] = d
@@ -94,20 +101,28 @@ func Compute(ad []pipeline.ADUser, cloud []pipeline.EntraUser) *Plan {
 
 // Emit calls fn for every joined row in a stable order: AD users in table
 // order, each followed by the cloud users naming it (in cloud table order) or
-// alone as ad_only; then the cloud users no rule matched. fn must not keep
+// alone as ad_only; then the cloud users no rule matched. nextAD must fill
+// the AD users in the order of the keys given to Compute. fn must not keep
 // the row.
-func (p *Plan) Emit(fn func(*pipeline.Joined) error) error {
+func (p *Plan) Emit(nextAD func(*pipeline.ADUser) error, fn func(*pipeline.Joined) error) error {
 	var row pipeline.Joined
+	var ad pipeline.ADUser
 	for ai := range p.ad {
+		if err := nextAD(&ad); err != nil {
+			return fmt.Errorf("AD user %d: %w", ai, err)
+		}
+		if ad.DN != p.ad[ai].DN {
+			return fmt.Errorf("AD users changed between reads (row %d: %q, then %q)", ai, p.ad[ai].DN, ad.DN)
+		}
 		if len(p.claimants[ai]) == 0 {
-			row = pipeline.Joined{MatchStatus: pipeline.ADOnly, MatchMethod: pipeline.ByNone, AD: p.ad[ai]}
+			row = pipeline.Joined{MatchStatus: pipeline.ADOnly, MatchMethod: pipeline.ByNone, AD: ad}
 			if err := fn(&row); err != nil {
 				return err
 			}
 			continue
 		}
 		for _, ci := range p.claimants[ai] {
-			row = pipeline.Joined{AD: p.ad[ai], Entra: p.cloud[ci]}
+			row = pipeline.Joined{AD: ad, Entra: p.cloud[ci]}
 			row.MatchStatus, row.MatchMethod, row.Note = p.verdict(int32(ai), ci)
 			if err := fn(&row); err != nil {
 				return err
@@ -134,6 +149,20 @@ func (p *Plan) Emit(fn func(*pipeline.Joined) error) error {
 		}
 	}
 	return nil
+}
+
+// Join joins in-memory tables; for tests and small data.
+func Join(ad []pipeline.ADUser, cloud []pipeline.EntraUser, fn func(*pipeline.Joined) error) error {
+	keys := make([]ADKey, len(ad))
+	for i := range ad {
+		keys[i] = ADKey{DN: ad[i].DN, SourceAnchor: ad[i].SourceAnchor, UPN: ad[i].UPN}
+	}
+	i := 0
+	return Compute(keys, cloud).Emit(func(u *pipeline.ADUser) error {
+		*u = ad[i]
+		i++
+		return nil
+	}, fn)
 }
 
 // verdict decides the status of the pair (AD row ai, cloud row ci).

@@ -15,7 +15,7 @@ type pair struct {
 func collect(t *testing.T, ad []pipeline.ADUser, cloud []pipeline.EntraUser) []pair {
 	t.Helper()
 	var got []pair
-	err := Compute(ad, cloud).Emit(func(j *pipeline.Joined) error {
+	err := Join(ad, cloud, func(j *pipeline.Joined) error {
 		got = append(got, pair{j.AD.DN, j.Entra.ID, j.MatchStatus, j.MatchMethod})
 		return nil
 	})

@@ -21,7 +21,8 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 		}
 		res.Inputs = append(res.Inputs, in)
 	}
-	ad, err := pipeline.ReadTable[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
+	adPath := filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable))
+	keys, err := pipeline.ReadTable[ADKey](adPath)
 	if err != nil {
 		return nil, err
 	}
@@ -29,13 +30,17 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 	if err != nil {
 		return nil, err
 	}
+	plan := Compute(keys, cloud)
+	adRows, err := pipeline.OpenTable[pipeline.ADUser](adPath)
+	if err != nil {
+		return nil, err
+	}
+	defer adRows.Close()
 	w, err := pipeline.CreateTable[pipeline.Joined](dir, pipeline.JoinedTable)
 	if err != nil {
 		return nil, err
 	}
-	counts := map[pipeline.MatchStatus]int{}
-	err = Compute(ad, cloud).Emit(func(j *pipeline.Joined) error {
-		counts[j.MatchStatus]++
+	err = plan.Emit(adRows.Next, func(j *pipeline.Joined) error {
 		return w.Write(j)
 	})
 	if err == nil {
