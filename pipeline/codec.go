@@ -195,6 +195,9 @@ type decoder struct {
 	c    *codec
 	cols []arrow.Array
 	strs []batchStrings // per column: the batch's string values, copied once
+	// zeroCopy: strings point into the batch's Arrow buffers instead of a
+	// copy; only for a Table, which keeps its batches alive.
+	zeroCopy bool
 }
 
 // batchStrings holds one column's string values of a batch in a single
@@ -207,9 +210,18 @@ type batchStrings struct {
 	pool    []string // list columns: every list value of the batch, in order
 }
 
-func newBatchStrings(a *array.String) batchStrings {
+func newBatchStrings(a *array.String, zeroCopy bool) batchStrings {
 	offs := a.ValueOffsets()
-	return batchStrings{backing: string(a.ValueBytes()), offsets: offs, base: offs[0]}
+	b := a.ValueBytes()
+	backing := ""
+	switch {
+	case len(b) == 0:
+	case zeroCopy:
+		backing = unsafe.String(&b[0], len(b))
+	default:
+		backing = string(b)
+	}
+	return batchStrings{backing: backing, offsets: offs, base: offs[0]}
 }
 
 func (b *batchStrings) value(i int) string {
@@ -234,10 +246,10 @@ func (d *decoder) bind(rec arrow.RecordBatch) error {
 		var bs batchStrings
 		switch col.kind {
 		case kString:
-			bs = newBatchStrings(a.(*array.String))
+			bs = newBatchStrings(a.(*array.String), d.zeroCopy)
 		case kStrings:
 			vals := a.(*array.List).ListValues().(*array.String)
-			bs = newBatchStrings(vals)
+			bs = newBatchStrings(vals, d.zeroCopy)
 			bs.pool = make([]string, vals.Len())
 			for j := range bs.pool {
 				bs.pool[j] = bs.value(j)

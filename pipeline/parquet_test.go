@@ -112,3 +112,26 @@ func TestReadRejectsMissingColumn(t *testing.T) {
 		t.Fatal("reading tenant.parquet as ad_users succeeded")
 	}
 }
+
+func TestLoadTableRandomAccess(t *testing.T) {
+	dir := t.TempDir()
+	want := sampleJoined(40000) // several 16k-row batches
+	if _, err := WriteTable(dir, JoinedTable, want); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := LoadTable[Joined](filepath.Join(dir, "joined.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Release()
+	if tab.Len() != len(want) {
+		t.Fatalf("Len = %d, want %d", tab.Len(), len(want))
+	}
+	for _, i := range []int{39999, 0, 16383, 16384, 32768, 12345, 39998} {
+		var got Joined
+		tab.Row(i, &got)
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Fatalf("row %d:\n got %+v\nwant %+v", i, got, want[i])
+		}
+	}
+}

@@ -60,26 +60,39 @@ type ADKey struct {
 	UPN          string `parquet:"upn"`
 }
 
+// CloudRows is random access to the cloud users (a *pipeline.Table in the stage).
+type CloudRows interface {
+	Len() int
+	Row(i int, dst *pipeline.EntraUser)
+}
+
+// sliceRows is CloudRows over a slice.
+type sliceRows []pipeline.EntraUser
+
+func (s sliceRows) Len() int                           { return len(s) }
+func (s sliceRows) Row(i int, dst *pipeline.EntraUser) { *dst = s[i] }
+
 // Plan is the join of two user sets, ready to be emitted row by row.
 type Plan struct {
 	ad        []ADKey
-	cloud     []pipeline.EntraUser
+	cloud     CloudRows
 	upns      *keyIndex
 	decisions []decision
 	claimants [][]int32 // per AD row: cloud rows naming it as a candidate
 }
 
 // Compute applies the join rules. It keeps references to ad and cloud.
-func Compute(ad []ADKey, cloud []pipeline.EntraUser) *Plan {
+func Compute(ad []ADKey, cloud CloudRows) *Plan {
 	anchors := newKeyIndex(len(ad))
 	upns := newKeyIndex(len(ad))
 	for i := range ad {
 		anchors.add(ad[i].SourceAnchor, int32(i))
 		upns.add(NormUPN(ad[i].UPN), int32(i))
 	}
-	p := &Plan{ad: ad, cloud: cloud, upns: upns, decisions: make([]decision, len(cloud)), claimants: make([][]int32, len(ad))}
-	for ci := range cloud {
-		c := &cloud[ci]
+	p := &Plan{ad: ad, cloud: cloud, upns: upns, decisions: make([]decision, cloud.Len()), claimants: make([][]int32, len(ad))}
+	var c pipeline.EntraUser
+	for ci := range cloud.Len() {
+		cloud.Row(ci, &c)
 		d := decision{method: pipeline.ByNone}
 		if !c.OnPremisesSyncEnabled.IsFalse() {
 			// The first rule that yields a candidate decides.
@@ -122,19 +135,21 @@ func (p *Plan) Emit(nextAD func(*pipeline.ADUser) error, fn func(*pipeline.Joine
 			continue
 		}
 		for _, ci := range p.claimants[ai] {
-			row = pipeline.Joined{AD: ad, Entra: p.cloud[ci]}
+			row = pipeline.Joined{AD: ad}
+			p.cloud.Row(int(ci), &row.Entra)
 			row.MatchStatus, row.MatchMethod, row.Note = p.verdict(int32(ai), ci)
 			if err := fn(&row); err != nil {
 				return err
 			}
 		}
 	}
-	for ci := range p.cloud {
+	for ci := range p.cloud.Len() {
 		if len(p.decisions[ci].cands) > 0 {
 			continue
 		}
-		c := &p.cloud[ci]
-		row = pipeline.Joined{MatchStatus: pipeline.CloudOnly, MatchMethod: pipeline.ByNone, Entra: *c}
+		row = pipeline.Joined{MatchStatus: pipeline.CloudOnly, MatchMethod: pipeline.ByNone}
+		p.cloud.Row(ci, &row.Entra)
+		c := &row.Entra
 		switch {
 		case c.OnPremisesSyncEnabled.IsTrue():
 			row.MatchStatus = pipeline.OrphanedSynced
@@ -158,7 +173,7 @@ func Join(ad []pipeline.ADUser, cloud []pipeline.EntraUser, fn func(*pipeline.Jo
 		keys[i] = ADKey{DN: ad[i].DN, SourceAnchor: ad[i].SourceAnchor, UPN: ad[i].UPN}
 	}
 	i := 0
-	return Compute(keys, cloud).Emit(func(u *pipeline.ADUser) error {
+	return Compute(keys, sliceRows(cloud)).Emit(func(u *pipeline.ADUser) error {
 		*u = ad[i]
 		i++
 		return nil
@@ -175,7 +190,8 @@ func (p *Plan) verdict(ai, ci int32) (pipeline.MatchStatus, pipeline.MatchMethod
 		return pipeline.Ambiguous, d.method, fmt.Sprintf("%d cloud users claim this AD user", n)
 	}
 	if d.method == pipeline.ByAnchor {
-		c := &p.cloud[ci]
+		var c pipeline.EntraUser
+		p.cloud.Row(int(ci), &c)
 		for _, key := range []string{c.UPN, c.OnPremisesUPN} {
 			for _, other := range p.upns.lookup(NormUPN(key)) {
 				if other != ai {

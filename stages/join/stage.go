@@ -26,10 +26,11 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 	if err != nil {
 		return nil, err
 	}
-	cloud, err := pipeline.ReadTable[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
+	cloud, err := pipeline.LoadTable[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
 	if err != nil {
 		return nil, err
 	}
+	defer cloud.Release()
 	plan := Compute(keys, cloud)
 	adRows, err := pipeline.OpenTable[pipeline.ADUser](adPath)
 	if err != nil {
