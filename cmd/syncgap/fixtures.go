@@ -10,8 +10,9 @@ import (
 
 func newFixturesCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "fixtures",
-		Short: "Test data: synthetic tenants with ground truth",
+		Use:     "fixtures",
+		Short:   "Test data: synthetic tenants with ground truth",
+		Example: `  syncgap fixtures generate --users 1000 --seed 1 --out /tmp/tenant`,
 	}
 	var users int
 	var seed int64

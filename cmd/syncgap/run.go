@@ -11,6 +11,9 @@ import (
 // runStage runs one stage on a snapshot and logs what it wrote.
 func runStage(ctx context.Context, dir string, st pipeline.Stage, params map[string]string) (*pipeline.StageRecord, error) {
 	start := time.Now()
+	if p := newProgress(); p != nil {
+		ctx = pipeline.WithProgress(ctx, p)
+	}
 	rec, err := pipeline.RunStage(ctx, dir, st, params)
 	if err != nil {
 		return nil, err

@@ -10,9 +10,10 @@ import (
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the tool version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the tool version",
+		Example: `  syncgap version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.OutOrStdout(), pipeline.ToolVersion())
 			return nil

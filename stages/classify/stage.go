@@ -65,6 +65,9 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 
 // stream classifies every row of r into w, in order, on all cores.
 func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined], w *pipeline.Writer[pipeline.Gap]) error {
+	prog := pipeline.ProgressFrom(ctx)
+	prog.Start("classify", "rows", r.NumRows())
+	defer prog.Done()
 	workers := runtime.GOMAXPROCS(0)
 	parsers := make([]*parser, workers)
 	for i := range parsers {
@@ -105,6 +108,7 @@ func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined],
 			}(parsers[k])
 		}
 		wg.Wait()
+		prog.Add(int64(n))
 		for i := 0; i < n; i++ {
 			if err := w.Write(&out[i]); err != nil {
 				return fmt.Errorf("write gaps: %w", err)

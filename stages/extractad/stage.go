@@ -30,7 +30,12 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		return nil, fmt.Errorf("open ldif: %w", err)
 	}
 	defer f.Close()
-	hr := pipeline.NewHashingReader(f)
+	prog := pipeline.ProgressFrom(ctx)
+	if info, err := f.Stat(); err == nil {
+		prog.Start("extract-ad", "bytes", info.Size())
+	}
+	defer prog.Done()
+	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: f, P: prog})
 	var users userChunks
 	if _, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
 		users.add(u)

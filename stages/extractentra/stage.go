@@ -55,7 +55,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}
 	var res pipeline.Result
 	var exports []*Export
-	var formats []string
+	var formats, detected []string
 	weak := false
 	for _, p := range paths {
 		e, err := ReadExport(p)
@@ -67,6 +67,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		}
 		exports = append(exports, e)
 		formats = append(formats, string(e.Format))
+		detected = append(detected, e.String())
 		// Anchors and sync flags come from the primary export; a weak
 		// later one (e.g. ADSyncTools adding otherMobile) does not weaken them.
 		weak = weak || (len(exports) == 1 && e.WeakEvidence)
@@ -125,7 +126,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		}
 		res.Outputs = append(res.Outputs, out)
 	}
-	res.Detail = map[string]string{"formats": strings.Join(formats, ", ")}
+	res.Detail = map[string]string{"formats": strings.Join(formats, ", "), "detected": strings.Join(detected, "; ")}
 	if weak {
 		res.Detail["weak_evidence"] = "true"
 	}

@@ -41,9 +41,15 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 	if err != nil {
 		return nil, err
 	}
+	prog := pipeline.ProgressFrom(ctx)
+	prog.Start("join", "rows", 0)
 	err = plan.Emit(adRows.Next, func(j *pipeline.Joined) error {
+		if w.Rows()%4096 == 0 {
+			prog.Add(4096)
+		}
 		return w.Write(j)
 	})
+	prog.Done()
 	if err == nil {
 		err = ctx.Err()
 	}
