@@ -184,42 +184,50 @@ func OpenTable[T any](path string) (*Reader[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, rr, rows, err := openRecords(path, c)
 	if err != nil {
 		return nil, err
 	}
+	return &Reader[T]{path: path, f: f, rr: rr, dec: decoder{c: c}, rows: rows}, nil
+}
+
+// openRecords opens a table file and a record reader over the columns of c
+// only: a narrow key type over a wide table then costs a fraction of reading
+// every column. The caller closes the file and releases the reader.
+func openRecords(path string, c *codec) (*os.File, pqarrow.RecordReader, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	fail := func(err error) (*os.File, pqarrow.RecordReader, int64, error) {
+		f.Close()
+		return nil, nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
 	pf, err := file.NewParquetReader(f)
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: not a Parquet table: %w", path, err)
+		return fail(fmt.Errorf("not a Parquet table: %w", err))
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024, Parallel: true}, memory.DefaultAllocator)
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fail(err)
 	}
-	// Read only the columns T has: a narrow key type over a wide table
-	// then costs a fraction of reading every column.
 	sc, err := fr.Schema()
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fail(err)
 	}
 	var cols []int
 	for _, col := range c.cols {
 		idx := sc.FieldIndices(col.name)
 		if len(idx) == 0 {
-			f.Close()
-			return nil, fmt.Errorf("%s: missing column %q", path, col.name)
+			return fail(fmt.Errorf("missing column %q", col.name))
 		}
 		cols = append(cols, idx[0])
 	}
 	rr, err := fr.GetRecordReader(context.Background(), cols, nil)
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fail(err)
 	}
-	return &Reader[T]{path: path, f: f, rr: rr, dec: decoder{c: c}, rows: pf.NumRows()}, nil
+	return f, rr, pf.NumRows(), nil
 }
 
 // NumRows is the row count recorded in the file footer.

@@ -1,16 +1,11 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"sort"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // Table is a whole table held in its Arrow form for random access by row.
@@ -33,23 +28,11 @@ func LoadTable[T any](path string) (*Table[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, rr, _, err := openRecords(path, c)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	pf, err := file.NewParquetReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a Parquet table: %w", path, err)
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024, Parallel: true}, memory.DefaultAllocator)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	defer rr.Release()
 	t := &Table[T]{}
 	for rr.Next() {
