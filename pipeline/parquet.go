@@ -91,18 +91,18 @@ func (w *Writer[T]) Write(row *T) error {
 	w.n++
 	w.buf++
 	if w.buf == rowGroupRows {
-		return w.flush()
+		w.flush()
 	}
 	return nil
 }
 
-func (w *Writer[T]) flush() error {
+// flush queues the buffered rows as one row group; write errors surface in Commit.
+func (w *Writer[T]) flush() {
 	if w.buf == 0 {
-		return nil
+		return
 	}
 	w.queue <- w.enc.batch(rowGroupRows)
 	w.buf = 0
-	return nil
 }
 
 // finish waits for the queued row groups.
@@ -119,10 +119,7 @@ func (w *Writer[T]) Commit() (OutputRecord, error) {
 	if w.done {
 		return OutputRecord{}, fmt.Errorf("commit %s: writer already closed", w.table)
 	}
-	if err := w.flush(); err != nil {
-		w.Abort()
-		return OutputRecord{}, err
-	}
+	w.flush()
 	w.done = true
 	err := w.finish()
 	w.enc.rb.Release()

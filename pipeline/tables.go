@@ -217,3 +217,11 @@ type Gap struct {
 	Region           string      `parquet:"region"` // region used for national-format numbers
 	Reason           string      `parquet:"reason"`
 }
+
+// The enums in DESIGN order, for reports that list every value, zeros included.
+var (
+	MatchStatuses = []MatchStatus{Matched, Ambiguous, AnchorConflict, ADOnly, CloudOnly, OrphanedSynced}
+	States        = []State{InSync, FormatOnly, MissingInEntra, MissingInAD, Mismatch, Invalid, Unverifiable, NotApplicable}
+	Effects       = []Effect{ClearsCloud, OverwritesCloud, FillsCloud, ReformatsCloud, NoEffect}
+	Risks         = []Risk{RiskHigh, RiskMedium, RiskLow, RiskNone}
+)

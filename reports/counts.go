@@ -11,23 +11,19 @@ import (
 // Enum values in DESIGN order: the Summary lists every one, zeros included,
 // so a reviewer sees at a glance that e.g. no value is cleared.
 var (
-	matchOrder = []string{
-		string(pipeline.Matched), string(pipeline.Ambiguous), string(pipeline.AnchorConflict),
-		string(pipeline.ADOnly), string(pipeline.CloudOnly), string(pipeline.OrphanedSynced),
-	}
-	stateOrder = []string{
-		string(pipeline.InSync), string(pipeline.FormatOnly), string(pipeline.MissingInEntra),
-		string(pipeline.MissingInAD), string(pipeline.Mismatch), string(pipeline.Invalid),
-		string(pipeline.Unverifiable), string(pipeline.NotApplicable),
-	}
-	effectOrder = []string{
-		string(pipeline.ClearsCloud), string(pipeline.OverwritesCloud), string(pipeline.FillsCloud),
-		string(pipeline.ReformatsCloud), string(pipeline.NoEffect),
-	}
-	riskOrder = []string{
-		string(pipeline.RiskHigh), string(pipeline.RiskMedium), string(pipeline.RiskLow), string(pipeline.RiskNone),
-	}
+	matchOrder  = names(pipeline.MatchStatuses)
+	stateOrder  = names(pipeline.States)
+	effectOrder = names(pipeline.Effects)
+	riskOrder   = names(pipeline.Risks)
 )
+
+func names[E ~string](vals []E) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // emptyValue names an empty enum cell in a count table.
 const emptyValue = "(empty)"

@@ -58,29 +58,21 @@ func Summarize(dir string) (*Summary, error) {
 	}
 }
 
-// Statuses, States, Effects and Risks list the enums in the order reports show them.
-var (
-	Statuses = []pipeline.MatchStatus{pipeline.Matched, pipeline.Ambiguous, pipeline.AnchorConflict, pipeline.ADOnly, pipeline.CloudOnly, pipeline.OrphanedSynced}
-	States   = []pipeline.State{pipeline.InSync, pipeline.FormatOnly, pipeline.MissingInEntra, pipeline.MissingInAD, pipeline.Mismatch, pipeline.Invalid, pipeline.Unverifiable, pipeline.NotApplicable}
-	Effects  = []pipeline.Effect{pipeline.ClearsCloud, pipeline.OverwritesCloud, pipeline.FillsCloud, pipeline.ReformatsCloud, pipeline.NoEffect}
-	Risks    = []pipeline.Risk{pipeline.RiskHigh, pipeline.RiskMedium, pipeline.RiskLow, pipeline.RiskNone}
-)
-
 // WriteText prints the summary as aligned plain-text tables.
 func (s *Summary) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "MATCH STATUS\tROWS\t")
-	for _, st := range Statuses {
+	for _, st := range pipeline.MatchStatuses {
 		fmt.Fprintf(tw, "%s\t%d\t\n", st, s.ByStatus[st])
 	}
 	fmt.Fprintln(tw, "\t\t\t")
 	fmt.Fprintln(tw, "GAP\tMOBILE\tOTHERMOBILE\t")
-	for _, st := range States {
+	for _, st := range pipeline.States {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", st, s.Mobile[st], s.Other[st])
 	}
 	fmt.Fprintln(tw, "\t\t\t")
 	fmt.Fprintln(tw, "EFFECT OF ENABLING BYPASS\tUSERS\t")
-	for _, e := range Effects {
+	for _, e := range pipeline.Effects {
 		fmt.Fprintf(tw, "%s\t%d\t\n", e, s.ByEffect[e])
 	}
 	if err := tw.Flush(); err != nil {
