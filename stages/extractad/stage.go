@@ -43,17 +43,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}); err != nil {
 		return nil, err
 	}
-	w, err := pipeline.CreateTable[pipeline.ADUser](dir, pipeline.ADUsersTable)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range users.sorted() {
-		if err := w.Write(u); err != nil {
-			w.Abort()
-			return nil, err
-		}
-	}
-	out, err := w.Commit()
+	out, err := writeUsers(dir, &users)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +51,22 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		Inputs:  []pipeline.InputRecord{hr.Record(path)},
 		Outputs: []pipeline.OutputRecord{out},
 	}, nil
+}
+
+// writeUsers writes the collected users as ad_users in table order. Both
+// sources call it only once everything is read, so a failed read leaves no table.
+func writeUsers(dir string, users *userChunks) (pipeline.OutputRecord, error) {
+	w, err := pipeline.CreateTable[pipeline.ADUser](dir, pipeline.ADUsersTable)
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	for _, u := range users.sorted() {
+		if err := w.Write(u); err != nil {
+			w.Abort()
+			return pipeline.OutputRecord{}, err
+		}
+	}
+	return w.Commit()
 }
 
 // userChunks collects users in fixed-size blocks: one growing slice of a
