@@ -261,9 +261,11 @@ func (c LDAPConfig) tlsConfig(host string) (*tls.Config, error) {
 // timeout says how long it waited, as "i/o timeout" alone does not.
 func connectError(ctx context.Context, server string, timeout time.Duration, err error) error {
 	// go-ldap reports a read that hit the deadline as plain text, so the
-	// expired context is the reliable sign of a timeout.
+	// deadline having passed is the reliable sign of a timeout. (The
+	// connection's deadline may fire a moment before the context's.)
 	var ne net.Error
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+	deadline, ok := ctx.Deadline()
+	if ok && !time.Now().Before(deadline) || errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("connect to %s: no answer within %s (is the server reachable and the port right?): %w", server, timeout, err)
 	}
 	return fmt.Errorf("connect to %s: %w", server, err)

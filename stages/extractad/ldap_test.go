@@ -1,0 +1,374 @@
+package extractad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"syncgap/pipeline"
+)
+
+// wantRows runs LDIF text through the LDIF path: the rows a live extract of
+// the same entries must give, but for the origin.
+func wantRows(t *testing.T, ldif string) []pipeline.ADUser {
+	t.Helper()
+	var users userChunks
+	if _, err := ReadLDIF(strings.NewReader(ldif), "want.ldif", func(u *pipeline.ADUser) error {
+		users.add(u)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return rows(&users)
+}
+
+func rows(users *userChunks) []pipeline.ADUser {
+	var out []pipeline.ADUser
+	for _, u := range users.sorted() {
+		out = append(out, *u)
+	}
+	return out
+}
+
+// sameRows compares every column but origin, and checks the live origin.
+func sameRows(t *testing.T, got, want []pipeline.ADUser, origin string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d rows, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Origin != origin {
+			t.Fatalf("row %d origin %q, want %q", i, got[i].Origin, origin)
+		}
+		g, w := got[i], want[i]
+		g.Origin, w.Origin = "", ""
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("row %d (%s) differs: %s", i, w.DN, diffUser(g, w))
+		}
+	}
+}
+
+// diffUser names the columns that differ, shortened: a list of thousands
+// of values is not worth printing whole.
+func diffUser(got, want pipeline.ADUser) string {
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	var out []string
+	for i := range g.NumField() {
+		if !reflect.DeepEqual(g.Field(i).Interface(), w.Field(i).Interface()) {
+			gs, ws := fmt.Sprint(g.Field(i).Interface()), fmt.Sprint(w.Field(i).Interface())
+			out = append(out, fmt.Sprintf("%s: got %.200s, want %.200s", g.Type().Field(i).Name, gs, ws))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func TestLDAPPagingAsAD(t *testing.T) {
+	entries, ldif := fakeUsers(2500, -1, 0)
+	want := wantRows(t, ldif)
+	for _, tc := range []struct {
+		name      string
+		pageSize  int
+		wantPages int
+	}{
+		{"default page size", 0, 3},
+		{"asks for more than AD's 1000 a page", 5000, 3},
+		{"small pages", 7, 358},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newFakeAD(t, entries).start()
+			src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: tc.pageSize}}
+			users, stats, err := src.collect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameRows(t, rows(users), want, src.Conn.Server())
+			if stats.Pages != tc.wantPages || stats.Referrals != tc.wantPages || stats.Entries != 2500 {
+				t.Errorf("stats %+v, want %d pages, %d referrals, 2500 entries", stats, tc.wantPages, tc.wantPages)
+			}
+			if got := s.maxSeenPage.Load(); got > 1000 {
+				t.Errorf("fake AD sent a page of %d", got)
+			}
+		})
+	}
+}
+
+func TestLDAPRangeRetrieval(t *testing.T) {
+	// 3,200 values arrive as 0-1499, then 1500-2999 and 3000-* on request.
+	entries, ldif := fakeUsers(30, 3, 3200)
+	want := wantRows(t, ldif)
+	if n := len(want[3].OtherMobile); n != 3200 {
+		t.Fatalf("expected rows: user 3 has %d values", n)
+	}
+	s := newFakeAD(t, entries).start()
+	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 7}}
+	users, stats, err := src.collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, rows(users), want, src.Conn.Server())
+	if stats.RangeRequests != 2 || s.rangeQueries.Load() != 2 {
+		t.Errorf("range requests: client counted %d, server saw %d, want 2", stats.RangeRequests, s.rangeQueries.Load())
+	}
+}
+
+func TestLDAPRetriesDroppedConnection(t *testing.T) {
+	entries, ldif := fakeUsers(2500, 10, 1600)
+	want := wantRows(t, ldif)
+	s := newFakeAD(t, entries)
+	s.dropAfter, s.dropConns = 1700, 2 // two connections die mid-search, in the second page
+	s.start()
+	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Millisecond}
+	users, stats, err := src.collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows from the lost attempts were discarded, not added twice.
+	sameRows(t, rows(users), want, src.Conn.Server())
+	if stats.Attempts != 3 || s.conns.Load() != 3 {
+		t.Errorf("attempts %d, connections %d, want 3", stats.Attempts, s.conns.Load())
+	}
+}
+
+func TestLDAPRetriesStalledPage(t *testing.T) {
+	entries, ldif := fakeUsers(300, -1, 0)
+	s := newFakeAD(t, entries)
+	s.stallAfter, s.stallConns = 120, 1
+	s.start()
+	cfg := s.config()
+	cfg.RequestTimeout = 300 * time.Millisecond
+	src := LDAPSource{Conn: cfg, Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 100}, Backoff: time.Millisecond}
+	users, stats, err := src.collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, rows(users), wantRows(t, ldif), cfg.Server())
+	if stats.Attempts != 2 {
+		t.Errorf("attempts %d, want 2", stats.Attempts)
+	}
+}
+
+// A connection that keeps dropping ends in one clear error and no table.
+func TestLDAPGivesUpWithoutWriting(t *testing.T) {
+	entries, _ := fakeUsers(2500, -1, 0)
+	s := newFakeAD(t, entries)
+	s.dropAfter, s.dropConns = 1500, 1000
+	s.start()
+	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}, Attempts: 3, Backoff: time.Millisecond}
+	dir := t.TempDir()
+	_, err := pipeline.RunStage(context.Background(), dir, LDAPStage(src), src.Params())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"extract from " + src.Conn.Server(), "connection lost 3 times", "nothing written"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error is not one line: %q", err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("snapshot holds %v after a failed extract", files)
+	}
+	if n := s.conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3", n)
+	}
+}
+
+func TestLDAPStageRecordsNoPassword(t *testing.T) {
+	entries, _ := fakeUsers(20, -1, 0)
+	s := newFakeAD(t, entries).start()
+	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}}
+	dir := t.TempDir()
+	rec, err := pipeline.RunStage(context.Background(), dir, LDAPStage(src), src.Params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Outputs[0].Rows != 20 || rec.Detail["referrals_skipped"] != "1" || rec.Parameters[ParamBind] != s.bindDN {
+		t.Errorf("record %+v", rec)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), s.password) {
+			t.Errorf("%s holds the password", filepath.Base(f))
+		}
+	}
+	// Parameters that do not describe the source are refused, so the manifest cannot lie.
+	p := src.Params()
+	p[ParamBase] = "DC=other,DC=test"
+	if _, err := pipeline.RunStage(context.Background(), t.TempDir(), LDAPStage(src), p); err == nil {
+		t.Error("mismatched parameters accepted")
+	}
+}
+
+func TestConnectRefusals(t *testing.T) {
+	s := newFakeAD(t, nil).start()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "ldap://" + closed.Addr().String()
+	closed.Close()
+	// A server that accepts connections and never answers.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	silentAddr := silent.Addr().String()
+	good := s.config()
+	for _, tc := range []struct {
+		name    string
+		edit    func(*LDAPConfig)
+		is      error
+		want    []string
+		maxWait time.Duration
+	}{
+		{"plaintext simple bind", func(c *LDAPConfig) { c.AllowPlaintextBind = false }, ErrPlaintextBind,
+			[]string{"ldap://" + s.ln.Addr().String(), s.bindDN}, 0},
+		{"wrong password", func(c *LDAPConfig) { c.Password = "not-" + c.Password }, ErrInvalidCredentials,
+			[]string{"invalid credentials for " + s.bindDN + " at " + good.Server(), "(wrong password)"}, 0},
+		{"credentials in URL", func(c *LDAPConfig) { c.URL = "ldap://reader:" + c.Password + "@" + s.ln.Addr().String() }, nil,
+			[]string{"must not carry credentials"}, 0},
+		{"StartTLS on ldaps", func(c *LDAPConfig) { c.URL = "ldaps://" + s.ln.Addr().String(); c.StartTLS = true }, nil,
+			[]string{"already encrypted"}, 0},
+		{"NTLM without domain", func(c *LDAPConfig) { c.BindID = `\reader` }, nil, []string{`want DOMAIN\user`}, 0},
+		{"closed port", func(c *LDAPConfig) { c.URL = closedURL }, nil,
+			[]string{"connect to " + closedURL, "connection refused"}, time.Second},
+		{"silent server, ldap", func(c *LDAPConfig) { c.URL = "ldap://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
+			[]string{"connect to ldap://" + silentAddr, "no answer within 300ms"}, 2 * time.Second},
+		{"silent server, ldaps", func(c *LDAPConfig) { c.URL = "ldaps://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
+			[]string{"connect to ldaps://" + silentAddr, "no answer within 300ms"}, 2 * time.Second},
+		{"silent server, StartTLS", func(c *LDAPConfig) {
+			c.URL = "ldap://" + silentAddr
+			c.StartTLS = true
+			c.DialTimeout = 300 * time.Millisecond
+		}, nil, []string{"no answer within 300ms"}, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := good
+			tc.edit(&cfg)
+			start := time.Now()
+			conn, err := Connect(context.Background(), cfg)
+			if err == nil {
+				conn.Close()
+				t.Fatal("connected")
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %q is not %q", err, tc.is)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), s.password) {
+				t.Errorf("error %q holds the password", err)
+			}
+			if tc.maxWait > 0 && time.Since(start) > tc.maxWait {
+				t.Errorf("took %s", time.Since(start))
+			}
+		})
+	}
+	// The refusal happens before any connection is made.
+	if n := s.conns.Load(); n != 1 {
+		t.Errorf("fake AD saw %d connections, want 1 (the wrong password)", n)
+	}
+}
+
+// A first connection that fails is not retried: it is a wrong address or
+// a server that is down, and waiting would only delay the message.
+func TestLDAPNoRetryWhenFirstConnectFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "ldap://" + ln.Addr().String()
+	ln.Close()
+	src := LDAPSource{Conn: LDAPConfig{URL: url}, Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Hour}
+	_, stats, err := src.collect(context.Background())
+	if err == nil || stats.Attempts != 1 {
+		t.Fatalf("err %v after %d attempts", err, stats.Attempts)
+	}
+}
+
+func TestBindMethod(t *testing.T) {
+	for id, want := range map[string]string{
+		"":                                    BindAnonymous,
+		"svc-syncgap@contoso.com":             BindSimple,
+		"CN=svc,OU=Service,DC=contoso,DC=com": BindSimple,
+		`CN=Doe\\Jane,DC=contoso,DC=com`:      BindSimple,
+		`CONTOSO\svc-syncgap`:                 BindNTLM,
+	} {
+		if got := (LDAPConfig{BindID: id}).BindMethod(); got != want {
+			t.Errorf("%q: %s, want %s", id, got, want)
+		}
+	}
+}
+
+func TestRangeOption(t *testing.T) {
+	for _, tc := range []struct {
+		desc      string
+		low, high int
+		ok        bool
+	}{
+		{"otherMobile", 0, 0, false},
+		{"otherMobile;range=0-1499", 0, 1499, true},
+		{"otherMobile;Range=1500-*", 1500, -1, true},
+		{"member;binary;range=3000-4499", 3000, 4499, true},
+		{"otherMobile;range=10-2", 0, 0, false},
+		{"otherMobile;range=x-*", 0, 0, false},
+	} {
+		low, high, ok := rangeOption(tc.desc)
+		if low != tc.low || high != tc.high || ok != tc.ok {
+			t.Errorf("%s: %d %d %v", tc.desc, low, high, ok)
+		}
+	}
+}
+
+func TestLDAPSourceValidate(t *testing.T) {
+	good := LDAPSource{Conn: LDAPConfig{URL: "ldaps://dc01.contoso.com"}, Query: LDAPQuery{Base: "DC=contoso,DC=com"}}
+	for name, edit := range map[string]func(*LDAPSource){
+		"no base":        func(s *LDAPSource) { s.Query.Base = "" },
+		"bad filter":     func(s *LDAPSource) { s.Query.Filter = "(objectClass=user" },
+		"bad scope":      func(s *LDAPSource) { s.Query.Scope = "tree" },
+		"negative page":  func(s *LDAPSource) { s.Query.PageSize = -1 },
+		"http URL":       func(s *LDAPSource) { s.Conn.URL = "http://dc01" },
+		"URL with base":  func(s *LDAPSource) { s.Conn.URL = "ldap://dc01/DC=contoso,DC=com" },
+		"password alone": func(s *LDAPSource) { s.Conn.Password = "x" },
+		"no password":    func(s *LDAPSource) { s.Conn.BindID = "svc@contoso.com" },
+	} {
+		s := good
+		edit(&s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := good.Validate(); err != nil {
+		t.Error(err)
+	}
+	if p := good.Params(); p[ParamLDAP] != "ldaps://dc01.contoso.com:636" || p[ParamTLS] != "ldaps" ||
+		p[ParamFilter] != DefaultFilter || p[ParamPageSize] != "1000" || p[ParamScope] != "sub" {
+		t.Errorf("params %v", p)
+	}
+}
