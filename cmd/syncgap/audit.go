@@ -9,33 +9,43 @@ import (
 
 	"syncgap/pipeline"
 	"syncgap/stages/classify"
-	"syncgap/stages/extractad"
 	"syncgap/stages/extractentra"
 	"syncgap/stages/join"
 	"syncgap/stages/report"
 )
 
 func newAuditCmd() *cobra.Command {
-	var ldif, features, out, region string
+	var features, out, region string
+	var src *adSourceFlags
 	var replace bool
 	var exports []string
 	cmd := &cobra.Command{
-		Use:   "audit --ldif FILE --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
+		Use:   "audit (--ldif FILE | --ldap URL --base DN) --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
 		Short: "Run the whole offline audit: extract, join, classify, report",
 		Long: `audit runs extract-ad, extract-entra, join, classify and report into one
 snapshot directory, then prints a summary: users per match status and gap
 state, and what enabling BypassDirSyncOverridesEnabled would clear, overwrite
-or fill. Nothing is written to AD or Entra ID.`,
+or fill. Nothing is written to AD or Entra ID.
+
+The AD side is an LDIF export (--ldif) or a live domain controller (--ldap,
+with the same options as extract-ad: --base, --bind-dn, --password-env, …).`,
 		Example: `  syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
-  syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/`,
+  syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/
+  syncgap audit --ldap ldaps://dc01.contoso.com --base "DC=contoso,DC=com" \
+      --bind-dn svc-syncgap@contoso.com --password-file ~/.syncgap-pw \
+      --export graph-pages/ --export msol.csv --out snap/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			adStage, adParams, err := src.stage(cmd)
+			if err != nil {
+				return err
+			}
 			steps := []struct {
 				st     pipeline.Stage
 				params map[string]string
 			}{
-				{extractad.Stage(), map[string]string{extractad.ParamLDIF: ldif}},
+				{adStage, adParams},
 				{extractentra.Stage(), extractentra.ExportParams(exports, features)},
 				{join.Stage(), nil},
 				{classify.Stage(), classifyParams(region)},
@@ -59,13 +69,12 @@ or fill. Nothing is written to AD or Entra ID.`,
 			return printSummary(cmd, out)
 		},
 	}
-	cmd.Flags().StringVar(&ldif, "ldif", "", "LDIF file with the AD users (required)")
+	src = addADSourceFlags(cmd)
 	cmd.Flags().StringArrayVar(&exports, "export", nil, "Entra export file or directory (repeatable; required)")
 	cmd.Flags().StringVar(&features, "tenant-features", "", "JSON of GET /directory/onPremisesSynchronization")
 	cmd.Flags().StringVar(&region, "default-region", "", "ISO 3166 region for national numbers of users with no region")
 	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "replace an existing snapshot directory (by default audit refuses to overwrite one)")
-	cmd.MarkFlagRequired("ldif")
 	cmd.MarkFlagRequired("export")
 	cmd.MarkFlagRequired("out")
 	return cmd

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"syncgap/pipeline"
@@ -21,8 +23,13 @@ func runStage(ctx context.Context, dir string, st pipeline.Stage, params map[str
 	for _, o := range rec.Outputs {
 		slog.Info("wrote", "stage", st.Name, "file", o.File, "rows", o.Rows, "elapsed", time.Since(start).Round(time.Millisecond))
 	}
-	for k, v := range rec.Detail {
-		slog.Info("detail", "stage", st.Name, k, v)
+	if len(rec.Detail) > 0 {
+		// One line, keys in order: a map's own order changes run to run.
+		args := []any{"stage", st.Name}
+		for _, k := range slices.Sorted(maps.Keys(rec.Detail)) {
+			args = append(args, k, rec.Detail[k])
+		}
+		slog.Info("detail", args...)
 	}
 	return rec, nil
 }

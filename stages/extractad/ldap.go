@@ -248,7 +248,7 @@ func (s LDAPSource) once(ctx context.Context, users *userChunks) (stats LDAPStat
 		return stats, false, err
 	}
 	defer conn.Close()
-	stats, err = ReadLDAP(ctx, conn, s.Query, s.Conn.Server(), func(u *pipeline.ADUser) error {
+	stats, err = s.Read(ctx, conn, func(u *pipeline.ADUser) error {
 		users.add(u)
 		return nil
 	})
@@ -281,17 +281,30 @@ func isConnectionLoss(err error) bool {
 	return false
 }
 
-// ReadLDAP runs one paged search on conn and emits every user entry as an
-// ad_users row whose origin is server. It pages with the paging control
-// itself and hands entries on as they arrive, so memory holds one page at
-// most; continuation references are counted and skipped; attribute values
-// that AD returns in ranges (otherMobile;range=0-1499) are fetched to the end.
-func ReadLDAP(ctx context.Context, conn *ldap.Conn, q LDAPQuery, server string, emit func(*pipeline.ADUser) error) (LDAPStats, error) {
+// Read runs the source's paged search once on conn, a connection made with
+// Connect(s.Conn), and emits every user entry as an ad_users row whose
+// origin is the server. It pages with the paging control itself and hands
+// entries on as they arrive, so memory holds one page at most; continuation
+// references are counted and skipped; attribute values that AD returns in
+// ranges (otherMobile;range=0-1499) are fetched to the end. A page that
+// takes longer than s.Conn.RequestTimeout closes the connection.
+func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeline.ADUser) error) (LDAPStats, error) {
 	var stats LDAPStats
-	q = q.withDefaults()
+	q := s.Query.withDefaults()
 	if err := q.validate(); err != nil {
 		return stats, err
 	}
+	server := s.Conn.Server()
+	timeout := s.Conn.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	// go-ldap's own request timeout arms a timer for every response packet
+	// (a quarter of the run time at 20,000 users) and silently drops a
+	// response its reader cannot hand over in time. Each page gets a
+	// deadline of ours instead, which closes the connection when it passes.
+	conn.SetTimeout(0)
+	defer conn.SetTimeout(timeout)
 	scope, _ := q.ldapScope()
 	paging := ldap.NewControlPaging(uint32(q.PageSize))
 	req := ldap.NewSearchRequest(q.Base, scope, ldap.NeverDerefAliases, 0, 0, false, q.Filter, ldapAttributes, []ldap.Control{paging})
@@ -323,7 +336,7 @@ func ReadLDAP(ctx context.Context, conn *ldap.Conn, q LDAPQuery, server string, 
 	}
 	for {
 		var ranged []*ldap.Entry // entries whose values continue in further ranges
-		cookie, err := searchPage(ctx, conn, req, q.PageSize, &stats, func(le *ldap.Entry) error {
+		cookie, err := searchPage(ctx, conn, req, q.PageSize, timeout, &stats, func(le *ldap.Entry) error {
 			if hasOpenRange(le) {
 				// Fetched after the page: a request sent while the page is
 				// still arriving would queue behind it on the one connection.
@@ -337,7 +350,7 @@ func ReadLDAP(ctx context.Context, conn *ldap.Conn, q LDAPQuery, server string, 
 		}
 		stats.Pages++
 		for _, le := range ranged {
-			if err := fetchRanges(ctx, conn, le, &stats); err != nil {
+			if err := fetchRanges(ctx, conn, le, timeout, &stats); err != nil {
 				return stats, fmt.Errorf("read ranged values of %q on %s: %w", le.DN, server, err)
 			}
 			if err := handle(le); err != nil {
@@ -356,15 +369,31 @@ func ReadLDAP(ctx context.Context, conn *ldap.Conn, q LDAPQuery, server string, 
 	return stats, nil
 }
 
+// watch bounds one request: when timeout passes (or ctx ends) before done
+// is called, it closes conn, which ends whatever waits on it.
+func watch(ctx context.Context, conn *ldap.Conn, timeout time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	return ctx, func() { stop(); cancel() }
+}
+
+// errPageTimeout is a request that outlived its deadline; the connection is closed by then.
+var errPageTimeout = errors.New("no complete answer")
+
+func timeoutError(ctx context.Context, timeout time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w within %s", errPageTimeout, timeout)
+}
+
 // searchPage sends req and streams one page of results to entry; it
 // returns the paging cookie for the next page, empty after the last.
-func searchPage(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, pageSize int, stats *LDAPStats, entry func(*ldap.Entry) error) ([]byte, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// A buffer of a whole page keeps go-ldap's reader from ever waiting on
-	// us: it drops a response it cannot hand over within the request
-	// timeout, which would lose an entry without an error.
-	resp := conn.SearchAsync(ctx, req, pageSize+16)
+func searchPage(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, pageSize int, timeout time.Duration, stats *LDAPStats, entry func(*ldap.Entry) error) ([]byte, error) {
+	pctx, done := watch(ctx, conn, timeout)
+	defer done()
+	// A page's worth of buffer lets go-ldap's reader run ahead of the mapping.
+	resp := conn.SearchAsync(pctx, req, min(pageSize, 10000)+16)
 	var cookie []byte
 	for resp.Next() {
 		switch {
@@ -384,11 +413,12 @@ func searchPage(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, p
 			}
 		}
 	}
-	if err := resp.Err(); err != nil {
-		return nil, err
+	// SearchAsync reports cancellation as a clean end, and a closed
+	// connection as whatever it was doing then: the deadline explains both.
+	if pctx.Err() != nil {
+		return nil, timeoutError(ctx, timeout)
 	}
-	// SearchAsync reports cancellation as a clean end.
-	if err := ctx.Err(); err != nil {
+	if err := resp.Err(); err != nil {
 		return nil, err
 	}
 	return cookie, nil
@@ -459,7 +489,7 @@ const maxRangeRequests = 1000
 // fetchRanges completes every attribute of le that AD cut into ranges, asking
 // for "attr;range=NEXT-*" until the server answers with the last range
 // ("…-*"), and appends each further range to le in order.
-func fetchRanges(ctx context.Context, conn *ldap.Conn, le *ldap.Entry, stats *LDAPStats) error {
+func fetchRanges(ctx context.Context, conn *ldap.Conn, le *ldap.Entry, timeout time.Duration, stats *LDAPStats) error {
 	n := len(le.Attributes)
 	for i := range n {
 		name, _ := splitOptions(le.Attributes[i].Name)
@@ -473,9 +503,15 @@ func fetchRanges(ctx context.Context, conn *ldap.Conn, le *ldap.Entry, stats *LD
 			}
 			next := high + 1
 			want := fmt.Sprintf("%s;range=%d-*", name, next)
+			rctx, done := watch(ctx, conn, timeout)
 			res, err := conn.Search(ldap.NewSearchRequest(le.DN, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
 				0, 0, false, "(objectClass=*)", []string{want}, nil))
+			expired := rctx.Err() != nil
+			done()
 			stats.RangeRequests++
+			if expired {
+				return timeoutError(ctx, timeout)
+			}
 			if err != nil {
 				return err
 			}

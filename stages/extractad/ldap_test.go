@@ -3,15 +3,13 @@ package extractad
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"syncgap/fixtures/ldaptest"
 	"syncgap/pipeline"
 )
 
@@ -40,33 +38,12 @@ func rows(users *userChunks) []pipeline.ADUser {
 // sameRows compares every column but origin, and checks the live origin.
 func sameRows(t *testing.T, got, want []pipeline.ADUser, origin string) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d rows, want %d", len(got), len(want))
-	}
 	for i := range got {
 		if got[i].Origin != origin {
 			t.Fatalf("row %d origin %q, want %q", i, got[i].Origin, origin)
 		}
-		g, w := got[i], want[i]
-		g.Origin, w.Origin = "", ""
-		if !reflect.DeepEqual(g, w) {
-			t.Fatalf("row %d (%s) differs: %s", i, w.DN, diffUser(g, w))
-		}
 	}
-}
-
-// diffUser names the columns that differ, shortened: a list of thousands
-// of values is not worth printing whole.
-func diffUser(got, want pipeline.ADUser) string {
-	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
-	var out []string
-	for i := range g.NumField() {
-		if !reflect.DeepEqual(g.Field(i).Interface(), w.Field(i).Interface()) {
-			gs, ws := fmt.Sprint(g.Field(i).Interface()), fmt.Sprint(w.Field(i).Interface())
-			out = append(out, fmt.Sprintf("%s: got %.200s, want %.200s", g.Type().Field(i).Name, gs, ws))
-		}
-	}
-	return strings.Join(out, "; ")
+	ldaptest.SameUsers(t, got, want)
 }
 
 func TestLDAPPagingAsAD(t *testing.T) {
@@ -214,28 +191,8 @@ func TestLDAPStageRecordsNoPassword(t *testing.T) {
 
 func TestConnectRefusals(t *testing.T) {
 	s := newFakeAD(t, nil).start()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "ldap://" + closed.Addr().String()
-	closed.Close()
-	// A server that accepts connections and never answers.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	silentAddr := silent.Addr().String()
+	closedURL := "ldap://" + ldaptest.ClosedAddr(t)
+	silentAddr := ldaptest.SilentAddr(t)
 	good := s.config()
 	for _, tc := range []struct {
 		name    string
@@ -299,12 +256,7 @@ func TestConnectRefusals(t *testing.T) {
 // A first connection that fails is not retried: it is a wrong address or
 // a server that is down, and waiting would only delay the message.
 func TestLDAPNoRetryWhenFirstConnectFails(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "ldap://" + ln.Addr().String()
-	ln.Close()
+	url := "ldap://" + ldaptest.ClosedAddr(t)
 	src := LDAPSource{Conn: LDAPConfig{URL: url}, Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Hour}
 	_, stats, err := src.collect(context.Background())
 	if err == nil || stats.Attempts != 1 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"syncgap/fixtures/ldaptest"
 	"syncgap/fixtures/samba"
 	"syncgap/pipeline"
 	"syncgap/stages/extractad"
@@ -104,7 +105,7 @@ func TestSambaDC(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, rec := extractLive(t, tc.cfg, tc.pageSize)
-			sameButOrigin(t, got, ref)
+			ldaptest.SameUsers(t, got, ref)
 			if tc.wantPages > 0 && rec.Detail["pages"] != strconv.Itoa(tc.wantPages) {
 				t.Errorf("pages %s, want %d", rec.Detail["pages"], tc.wantPages)
 			}
@@ -133,7 +134,7 @@ func TestSambaDC(t *testing.T) {
 			t.Fatalf("first range: %v", le.Attributes)
 		}
 		var stats extractad.LDAPStats
-		if err := extractad.FetchRanges(context.Background(), conn, le, &stats); err != nil {
+		if err := extractad.FetchRanges(context.Background(), conn, le, time.Minute, &stats); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
@@ -191,20 +192,6 @@ func extractLive(t *testing.T, cfg extractad.LDAPConfig, pageSize int) ([]pipeli
 		t.Fatal(err)
 	}
 	return rows, rec
-}
-
-func sameButOrigin(t *testing.T, got, want []pipeline.ADUser) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%d rows, want %d", len(got), len(want))
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		g.Origin, w.Origin = "", ""
-		if !reflect.DeepEqual(g, w) {
-			t.Fatalf("row %d differs:\n got %+v\nwant %+v", i, short(g), short(w))
-		}
-	}
 }
 
 // short abbreviates a row whose otherMobile list is long.

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"syncgap/pipeline"
+	"syncgap/stages/extractad"
+)
+
+// ldapFlags are how a command reaches and binds to AD. extract-ad and audit
+// read with them; apply will write with the same flags. The password is
+// never a flag value: it comes from an environment variable, a file, or a
+// prompt on the terminal.
+type ldapFlags struct {
+	url            string
+	startTLS       bool
+	caFile         string
+	insecure       bool
+	bindID         string
+	passwordEnv    string
+	passwordFile   string
+	allowPlaintext bool
+	connectTimeout time.Duration
+	requestTimeout time.Duration
+}
+
+func addLDAPFlags(cmd *cobra.Command) *ldapFlags {
+	f := &ldapFlags{}
+	fs := cmd.Flags()
+	fs.StringVar(&f.url, "ldap", "", "live AD: ldaps://host[:port] or ldap://host[:port]")
+	fs.BoolVar(&f.startTLS, "starttls", false, "upgrade an ldap:// connection with StartTLS before binding")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust for the DC's certificate (default: the system's)")
+	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "accept any server certificate (lab use only: the password can be intercepted)")
+	fs.StringVar(&f.bindID, "bind-dn", "", `bind as this account: a DN or UPN (simple bind) or DOMAIN\user (NTLM bind); none: anonymous`)
+	fs.StringVar(&f.passwordEnv, "password-env", "", "read the bind password from this environment variable")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the bind password from this file (one line)")
+	fs.BoolVar(&f.allowPlaintext, "allow-plaintext-bind", false, "allow a simple bind over ldap:// without TLS (sends the password in clear text)")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", extractad.DefaultDialTimeout, "give up connecting (TCP, TLS and bind) after this long")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", extractad.DefaultRequestTimeout, "give up on one request (e.g. a result page) after this long")
+	return f
+}
+
+// config returns the connection settings with the password resolved. It
+// refuses a plaintext simple bind before asking for a password.
+func (f *ldapFlags) config() (extractad.LDAPConfig, error) {
+	cfg := extractad.LDAPConfig{
+		URL: f.url, StartTLS: f.startTLS, CAFile: f.caFile, InsecureSkipVerify: f.insecure,
+		BindID: f.bindID, AllowPlaintextBind: f.allowPlaintext,
+		DialTimeout: f.connectTimeout, RequestTimeout: f.requestTimeout,
+	}
+	if f.connectTimeout <= 0 || f.requestTimeout <= 0 {
+		return cfg, errors.New("--connect-timeout and --request-timeout must be positive")
+	}
+	// Validate wants a password with a bind identity; any stands in for the
+	// real one, which is only asked for once the rest is known to be usable.
+	probe := cfg
+	if probe.BindID != "" {
+		probe.Password = "-"
+	}
+	if err := probe.Validate(); err != nil {
+		return cfg, ldapHint(err)
+	}
+	pw, err := f.password(cfg)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Password = pw
+	if f.insecure {
+		slog.Warn("TLS CERTIFICATE VERIFICATION IS OFF (--insecure-skip-verify): anyone on the network path can impersonate the server and capture the bind password; use --ca-file instead",
+			"server", cfg.Server())
+	}
+	return cfg, nil
+}
+
+// password reads the bind password from the one source given, or asks for it
+// on the terminal. Messages name the source, never the value.
+func (f *ldapFlags) password(cfg extractad.LDAPConfig) (string, error) {
+	if f.passwordEnv != "" && f.passwordFile != "" {
+		return "", errors.New("give --password-env or --password-file, not both")
+	}
+	if f.bindID == "" {
+		if f.passwordEnv != "" || f.passwordFile != "" {
+			return "", errors.New("a password source was given without --bind-dn")
+		}
+		return "", nil
+	}
+	switch {
+	case f.passwordEnv != "":
+		pw := os.Getenv(f.passwordEnv)
+		if pw == "" {
+			return "", fmt.Errorf("--password-env: environment variable %s is not set or empty", f.passwordEnv)
+		}
+		return pw, nil
+	case f.passwordFile != "":
+		b, err := os.ReadFile(f.passwordFile)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		// One line, as `echo` or an editor writes it: the line end is not part of the password.
+		pw := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if pw == "" {
+			return "", fmt.Errorf("--password-file: %s is empty", f.passwordFile)
+		}
+		return pw, nil
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return "", fmt.Errorf("no password for %s: give --password-env VAR or --password-file FILE (standard input is not a terminal, so syncgap cannot ask)", f.bindID)
+	}
+	fmt.Fprintf(os.Stderr, "Password for %s at %s: ", f.bindID, cfg.Server())
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if len(b) == 0 {
+		return "", errors.New("empty password")
+	}
+	return string(b), nil
+}
+
+// ldapHint adds the flags that resolve a refusal.
+func ldapHint(err error) error {
+	if errors.Is(err, extractad.ErrPlaintextBind) {
+		return fmt.Errorf(`%w: use ldaps://, --starttls or an NTLM bind (--bind-dn DOMAIN\user), or pass --allow-plaintext-bind to accept that`, err)
+	}
+	return err
+}
+
+// adSourceFlags choose where extract-ad reads AD users: an LDIF export or a
+// live directory, exactly one.
+type adSourceFlags struct {
+	ldif     string
+	ldap     *ldapFlags
+	base     string
+	filter   string
+	scope    string
+	pageSize int
+}
+
+func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
+	f := &adSourceFlags{}
+	cmd.Flags().StringVar(&f.ldif, "ldif", "", "LDIF export with the AD users")
+	f.ldap = addLDAPFlags(cmd)
+	cmd.Flags().StringVar(&f.base, "base", "", "with --ldap, required: the DN to search under, e.g. DC=contoso,DC=com")
+	cmd.Flags().StringVar(&f.filter, "filter", extractad.DefaultFilter, "with --ldap: LDAP filter selecting the users")
+	cmd.Flags().StringVar(&f.scope, "scope", extractad.ScopeSub, "with --ldap: search scope: sub, one or base")
+	cmd.Flags().IntVar(&f.pageSize, "page-size", extractad.DefaultPageSize, "with --ldap: entries per result page (AD sends at most its MaxPageSize, by default 1000)")
+	cmd.MarkFlagsMutuallyExclusive("ldif", "ldap")
+	cmd.MarkFlagsOneRequired("ldif", "ldap")
+	return f
+}
+
+// ldapOnlyFlags make no sense with --ldif; giving one is a mistake worth saying.
+var ldapOnlyFlags = []string{"base", "filter", "scope", "page-size", "starttls", "ca-file", "insecure-skip-verify",
+	"bind-dn", "password-env", "password-file", "allow-plaintext-bind", "connect-timeout", "request-timeout"}
+
+// stage returns the extract-ad stage for the chosen source and the
+// parameters to record. The password stays inside the stage value.
+func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, map[string]string, error) {
+	if f.ldif != "" {
+		for _, name := range ldapOnlyFlags {
+			if cmd.Flags().Changed(name) {
+				return pipeline.Stage{}, nil, fmt.Errorf("--%s is for --ldap, not --ldif", name)
+			}
+		}
+		return extractad.Stage(), map[string]string{extractad.ParamLDIF: f.ldif}, nil
+	}
+	if f.base == "" {
+		return pipeline.Stage{}, nil, errors.New("--ldap needs --base, the DN to search under (e.g. DC=contoso,DC=com)")
+	}
+	q := extractad.LDAPQuery{Base: f.base, Filter: f.filter, Scope: f.scope, PageSize: f.pageSize}
+	if f.pageSize < 1 {
+		return pipeline.Stage{}, nil, errors.New("--page-size must be 1 or more")
+	}
+	// Check the search before asking for a password.
+	if err := (extractad.LDAPSource{Conn: extractad.LDAPConfig{URL: f.ldap.url}, Query: q}).Validate(); err != nil {
+		return pipeline.Stage{}, nil, err
+	}
+	cfg, err := f.ldap.config()
+	if err != nil {
+		return pipeline.Stage{}, nil, err
+	}
+	src := extractad.LDAPSource{Conn: cfg, Query: q}
+	return extractad.LDAPStage(src), src.Params(), nil
+}
