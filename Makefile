@@ -4,7 +4,7 @@ BIN     := bin/syncgap
 DEMO    := fixtures/demo
 DEMOOUT := demo-out
 
-.PHONY: all build demo test test-deps vet bench clean
+.PHONY: all build demo test test-deps vet bench bench-ldap samba-deps clean
 
 all: build
 
@@ -17,7 +17,7 @@ demo: build
 	$(BIN) audit --ldif $(DEMO)/ad.ldif --export $(DEMO)/graph --export $(DEMO)/msol.csv \
 		--tenant-features $(DEMO)/tenant-features.json --out $(DEMOOUT)
 
-## test-deps: install what the integration tests use (gnumeric's ssconvert, Node.js, DuckDB from npm)
+## test-deps: install what the integration tests use (gnumeric's ssconvert, Node.js, DuckDB from npm, a Samba AD DC)
 test-deps:
 	sh fixtures/install-test-deps.sh
 
@@ -28,9 +28,18 @@ vet:
 test: test-deps vet
 	$(GO) test -count=1 -timeout 30m ./...
 
-## bench: per-stage wall time, throughput and peak RSS on a generated 1M-user tenant (cached in .bench/)
-bench: build
-	$(GO) run ./fixtures/bench -users 1000000 -dir .bench -bin $(BIN)
+## samba-deps: the Debian packages of the Samba AD DC the live LDAP tests and benchmark run against
+samba-deps:
+	sh fixtures/samba/samba-dc.sh install
+
+## bench: per-stage wall time, throughput and peak RSS on a generated 1M-user tenant (cached in .bench/),
+## then the live LDAP extract of 20,000 users from a Samba DC beside ldapsearch (needs root)
+bench: build samba-deps
+	$(GO) run ./fixtures/bench -users 1000000 -dir .bench -bin $(BIN) -ldap-users 20000
+
+## bench-ldap: only the live LDAP row
+bench-ldap: build samba-deps
+	$(GO) run ./fixtures/bench -users 0 -dir .bench -bin $(BIN) -ldap-users 20000
 
 clean:
 	rm -rf bin $(DEMOOUT)
