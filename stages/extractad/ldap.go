@@ -346,6 +346,9 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 			return handle(le)
 		})
 		if err != nil {
+			if s.Conn.BindMethod() == BindAnonymous && ldap.IsErrorAnyOf(err, ldap.LDAPResultOperationsError, ldap.LDAPResultInsufficientAccessRights) {
+				return stats, fmt.Errorf("search %q on %s without a bind: %w (AD answers searches only after a bind: give a bind identity)", q.Base, server, err)
+			}
 			return stats, fmt.Errorf("search %q on %s: %w", q.Base, server, err)
 		}
 		stats.Pages++

@@ -153,6 +153,14 @@ func TestSambaDC(t *testing.T) {
 		}
 	})
 
+	t.Run("anonymous search refused with a hint", func(t *testing.T) {
+		src := extractad.LDAPSource{Conn: extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile}, Query: extractad.LDAPQuery{Base: dc.BaseDN}}
+		_, err := pipeline.RunStage(context.Background(), t.TempDir(), extractad.LDAPStage(src), src.Params())
+		if err == nil || !strings.Contains(err.Error(), "without a bind") || !strings.Contains(err.Error(), "give a bind identity") {
+			t.Errorf("error %v", err)
+		}
+	})
+
 	t.Run("untrusted certificate", func(t *testing.T) {
 		_, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: dc.LDAPSURL, BindID: dc.AdminUPN, Password: dc.Password})
 		if err == nil || !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), dc.LDAPSURL) {
