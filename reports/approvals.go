@@ -18,11 +18,11 @@ type Signed struct {
 	Approver     string
 	Role         string
 	Date         string
-	Decisions    []Decided
-	Undecided    int // Plan rows with an empty Decision
+	Decisions    []Decided // the Plan rows with a decision
+	Undecided    []Decided // the Plan rows with an empty Decision
 }
 
-// Decided is one Plan row with a decision.
+// Decided is one Plan row; Decision is empty when the row was left blank.
 type Decided struct {
 	ActionID string
 	Decision pipeline.Decision
@@ -151,7 +151,7 @@ func readPlanSheet(f *excelize.File, path, sheet string, s *Signed, seen map[str
 		var d pipeline.Decision
 		switch {
 		case dec == "":
-			s.Undecided++
+			s.Undecided = append(s.Undecided, Decided{ActionID: id, Sheet: sheet, Cell: decCell, IDCell: idCell})
 			continue
 		case strings.EqualFold(dec, ApproveText):
 			d = pipeline.Approve

@@ -91,7 +91,7 @@ type summary struct {
 	Bypass                                   bypassState
 	Domains                                  []count // synced users with a difference, by UPN domain
 	Synced                                   int     // rows enabling bypass acts on (matched, anchor_conflict)
-	OtherUnknown                             int // of Synced, other_mobile_state unverifiable
+	OtherUnknown                             int     // of Synced, other_mobile_state unverifiable
 }
 
 // synced reports whether a row pairs one AD user with one cloud user the sync

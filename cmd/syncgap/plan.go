@@ -16,7 +16,7 @@ import (
 // planFlags are the options plan and replan share.
 type planFlags struct {
 	dir, policy, missing, onlyOU, exclude string
-	normalize, enableBypass                bool
+	normalize, enableBypass               bool
 }
 
 func (f *planFlags) add(cmd *cobra.Command, policyRequired bool) {

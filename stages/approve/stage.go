@@ -60,6 +60,13 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		at int
 		a  pipeline.Approval
 	}
+	// An id the plan does not know, even on an undecided row, means the
+	// workbook was edited where it should not be: refuse it all.
+	for _, d := range signed.Undecided {
+		if _, ok := index[d.ActionID]; !ok {
+			return nil, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
+		}
+	}
 	rows := make([]row, 0, len(signed.Decisions))
 	counts := map[pipeline.Decision]int{}
 	for _, d := range signed.Decisions {

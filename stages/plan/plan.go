@@ -174,13 +174,13 @@ func (p *Planner) Tenant() (*pipeline.Action, error) {
 
 // side is one attribute of a gaps row, both ways round.
 type side struct {
-	attr         string
-	state        pipeline.State
-	ad           []string // raw AD values, as stored; empty when none
-	cloud        []string // raw cloud values; nil when unknown
-	adE164       []string // normalised AD values, where known
-	cloudE164    []string
-	region       string
+	attr      string
+	state     pipeline.State
+	ad        []string // raw AD values, as stored; empty when none
+	cloud     []string // raw cloud values; nil when unknown
+	adE164    []string // normalised AD values, where known
+	cloudE164 []string
+	region    string
 }
 
 func mobileSide(g *pipeline.Gap) side {
