@@ -86,7 +86,11 @@ func TestPlanWorkbookProtectionAndDropDown(t *testing.T) {
 	if v, _ := f.GetCellValue(SignOffSheet, "B4"); v != p.Hash {
 		t.Errorf("Sign-off B4 = %q, want the plan hash", v)
 	}
-	if locked := func() bool { id, _ := f.GetCellStyle(SignOffSheet, "B9"); st, _ := f.GetStyle(id); return st.Protection == nil || st.Protection.Locked }(); locked {
+	if locked := func() bool {
+		id, _ := f.GetCellStyle(SignOffSheet, "B9")
+		st, _ := f.GetStyle(id)
+		return st.Protection == nil || st.Protection.Locked
+	}(); locked {
 		t.Error("the approver cell is locked")
 	}
 }
