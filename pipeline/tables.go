@@ -319,3 +319,46 @@ type Approval struct {
 	WorkbookSHA256 string   `parquet:"workbook_sha256"`
 	Cell           string   `parquet:"cell"` // where the decision was read, e.g. Plan!K7
 }
+
+// Table names of the apply and verify stages.
+const (
+	ApplyResultsTable = "apply_results"
+	VerifyTable       = "verify"
+)
+
+// Outcome is what became of one approved action.
+type Outcome string
+
+// Outcomes of apply.
+const (
+	Applied Outcome = "applied" // the directory held the expected values and now holds the new ones
+	Drifted Outcome = "drifted" // the directory no longer held the expected values: left alone
+	Failed  Outcome = "failed"  // the directory refused the change (LDAP code and message recorded)
+	Skipped Outcome = "skipped" // not attempted (see message)
+)
+
+// ApplyResult is one row of apply_results: the last journaled outcome of one
+// approved action.
+type ApplyResult struct {
+	ActionID  string   `parquet:"action_id"`
+	Target    Target   `parquet:"target"`
+	DN        string   `parquet:"dn"`
+	Attribute string   `parquet:"attribute"`
+	Outcome   Outcome  `parquet:"outcome"`
+	LDAPCode  int64    `parquet:"ldap_code"` // 0 unless failed or drifted by the server's verdict
+	Message   string   `parquet:"message"`
+	Before    []string `parquet:"before"` // the values the action expected (and found, when applied)
+	After     []string `parquet:"after"`  // the values written
+}
+
+// VerifyResult is one row of verify: what the directory holds now for one
+// applied action, against what it should hold.
+type VerifyResult struct {
+	ActionID  string   `parquet:"action_id"`
+	DN        string   `parquet:"dn"`
+	Attribute string   `parquet:"attribute"`
+	Outcome   Outcome  `parquet:"outcome"` // apply's outcome for the action
+	Expected  []string `parquet:"expected"`
+	Actual    []string `parquet:"actual"`
+	Matches   NullBool `parquet:"matches"`
+}

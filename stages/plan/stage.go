@@ -199,7 +199,8 @@ func Load(dir string) (actions []pipeline.Action, hash string, rec *pipeline.Sta
 	if err != nil {
 		return nil, "", nil, err
 	}
-	rec = m.Stage(StageName)
+	// The plan stage, or rollback, which writes a reverse plan.
+	rec, _ = m.Output(pipeline.FileName(pipeline.PlanTable))
 	if rec == nil {
 		return nil, "", nil, fmt.Errorf("%s: %w", dir, ErrNoPlan)
 	}
