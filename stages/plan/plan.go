@@ -353,9 +353,19 @@ func (p *Planner) why(g *pipeline.Gap, s side) string {
 	return g.Reason
 }
 
-// identify gives a an id derived from what it does, so the same change gets
-// the same id in every plan that contains it, and refuses a repeated id.
+// identify gives a its id and refuses a repeated one.
 func (p *Planner) identify(a *pipeline.Action) error {
+	a.ActionID = ID(a)
+	if p.ids[a.ActionID] {
+		return fmt.Errorf("plan: two actions share id %s (%s %s): the gaps table holds a duplicate row", a.ActionID, a.DN, a.Attribute)
+	}
+	p.ids[a.ActionID] = true
+	return nil
+}
+
+// ID is an action's id: derived from what it does, so the same change gets
+// the same id in every plan that contains it.
+func ID(a *pipeline.Action) string {
 	h := sha256.New()
 	field := func(s string) {
 		fmt.Fprintf(h, "%d:%s", len(s), s)
@@ -378,12 +388,7 @@ func (p *Planner) identify(a *pipeline.Action) error {
 	list(a.Expected)
 	list(a.Value)
 	field(string(a.Kind))
-	a.ActionID = hex.EncodeToString(h.Sum(nil))[:16]
-	if p.ids[a.ActionID] {
-		return fmt.Errorf("plan: two actions share id %s (%s %s): the gaps table holds a duplicate row", a.ActionID, a.DN, a.Attribute)
-	}
-	p.ids[a.ActionID] = true
-	return nil
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // describe renders values for a reason: quoted, or "nothing".

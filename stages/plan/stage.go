@@ -130,10 +130,6 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		actions = append(actions, *t)
 	}
 
-	out, err := pipeline.WriteTable(dir, pipeline.PlanTable, actions)
-	if err != nil {
-		return nil, err
-	}
 	hash := Hash(inputs, params, actions)
 	var notes []string
 	if p.Stats.BypassOn {
@@ -143,14 +139,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		Policy: string(cfg.Policy), Parameters: params, Hash: hash, Actions: actions,
 		Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope, Notes: notes,
 	}
-	if err := reports.WritePlan(filepath.Join(dir, report.WorkbookFile), a, book); err != nil {
-		return nil, err
-	}
-	wb, err := report.WorkbookOutput(dir, int64(len(actions)))
-	if err != nil {
-		return nil, err
-	}
-	ldif, err := writeChangesFile(dir, hash, cfg, actions)
+	outs, err := WriteOutputs(dir, a, book)
 	if err != nil {
 		return nil, err
 	}
@@ -164,10 +153,31 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}
 	detail["excluded_rows"] = strconv.Itoa(p.Stats.Excluded)
 	detail["out_of_scope_rows"] = strconv.Itoa(p.Stats.OutOfScope)
-	return &pipeline.Result{Inputs: inputs, Outputs: []pipeline.OutputRecord{out, wb, ldif}, Detail: detail}, nil
+	return &pipeline.Result{Inputs: inputs, Outputs: outs, Detail: detail}, nil
 }
 
-func writeChangesFile(dir, hash string, cfg Config, actions []pipeline.Action) (pipeline.OutputRecord, error) {
+// WriteOutputs writes a plan's three files into dir: plan.parquet, the
+// change-board workbook (with the audit sheets of a) and changes.ldif.
+func WriteOutputs(dir string, a *reports.Audit, book *reports.Plan) ([]pipeline.OutputRecord, error) {
+	out, err := pipeline.WriteTable(dir, pipeline.PlanTable, book.Actions)
+	if err != nil {
+		return nil, err
+	}
+	if err := reports.WritePlan(filepath.Join(dir, report.WorkbookFile), a, book); err != nil {
+		return nil, err
+	}
+	wb, err := report.WorkbookOutput(dir, int64(len(book.Actions)))
+	if err != nil {
+		return nil, err
+	}
+	ldif, err := writeChangesFile(dir, book.Hash, book.Policy, book.Actions)
+	if err != nil {
+		return nil, err
+	}
+	return []pipeline.OutputRecord{out, wb, ldif}, nil
+}
+
+func writeChangesFile(dir, hash, policy string, actions []pipeline.Action) (pipeline.OutputRecord, error) {
 	f, err := pipeline.CreateAtomic(filepath.Join(dir, ChangesFile))
 	if err != nil {
 		return pipeline.OutputRecord{}, err
@@ -176,7 +186,7 @@ func writeChangesFile(dir, hash string, cfg Config, actions []pipeline.Action) (
 		"Every proposed AD change (kinds write and decide), approved or not: review before use.\n"+
 		"Each change deletes the value it expects and adds the new one, so it fails instead of\n"+
 		"overwriting a value that changed since the plan. syncgap apply runs only approved\n"+
-		"changes, journals each outcome and resumes after a crash; ldapmodify -f does neither.", hash, cfg.Policy)
+		"changes, journals each outcome and resumes after a crash; ldapmodify -f does neither.", hash, policy)
 	n := 0
 	if err := WriteChanges(f, header, actions, func(*pipeline.Action) bool { n++; return true }); err != nil {
 		f.Abort()
