@@ -317,6 +317,25 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("approvals differ from the decisions made:\n got %v\nwant %v", got, want)
 	}
+	approved, err := os.ReadFile(filepath.Join(snap, "approved-changes.ldif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nAD := 0
+	for _, a := range readPlan(t, snap) {
+		inFile := strings.Contains(string(approved), "# action "+a.ActionID+" ")
+		if a.Target == pipeline.TargetAD && want[a.ActionID] == pipeline.Approve {
+			nAD++
+			if !inFile {
+				t.Errorf("approved action %s missing from approved-changes.ldif", a.ActionID)
+			}
+		} else if inFile {
+			t.Errorf("action %s (%s, %v) is in approved-changes.ldif", a.ActionID, a.Target, want[a.ActionID])
+		}
+	}
+	if nAD == 0 {
+		t.Error("no approved AD action to check")
+	}
 
 	// Refusals, each naming the sheet and cell.
 	before, _, _ := pipeline.HashFile(filepath.Join(snap, "approvals.parquet"))

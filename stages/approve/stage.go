@@ -5,6 +5,7 @@ package approve
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 
@@ -98,9 +99,13 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	if err != nil {
 		return nil, err
 	}
+	ldif, err := writeApprovedChanges(dir, hash, signed.Approver, actions, approvals)
+	if err != nil {
+		return nil, err
+	}
 	return &pipeline.Result{
 		Inputs:  []pipeline.InputRecord{{Path: path, SHA256: sum, Bytes: size}, planIn},
-		Outputs: []pipeline.OutputRecord{out},
+		Outputs: []pipeline.OutputRecord{out, ldif},
 		Detail: map[string]string{
 			plan.DetailHash: hash,
 			"approver":      signed.Approver,
@@ -109,6 +114,41 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 			"undecided":     strconv.Itoa(decidable - len(rows)),
 		},
 	}, nil
+}
+
+// ApprovedChangesFile holds only the approved AD changes, for admins who
+// apply with ldapmodify or ldifde instead of syncgap apply.
+const ApprovedChangesFile = "approved-changes.ldif"
+
+func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, error) {
+	ok := map[string]bool{}
+	for _, a := range approvals {
+		if a.Decision == pipeline.Approve {
+			ok[a.ActionID] = true
+		}
+	}
+	f, err := pipeline.CreateAtomic(filepath.Join(dir, ApprovedChangesFile))
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	n := 0
+	header := fmt.Sprintf("syncgap approved changes, plan %s, signed by %s\n"+
+		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
+		"runs the same changes with a journal, resume and rollback.", hash, approver)
+	if err := plan.WriteChanges(f, header, actions, func(a *pipeline.Action) bool {
+		if ok[a.ActionID] {
+			n++
+			return true
+		}
+		return false
+	}); err != nil {
+		f.Abort()
+		return pipeline.OutputRecord{}, err
+	}
+	if err := f.Commit(); err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	return pipeline.OutputRecord{File: ApprovedChangesFile, Rows: int64(n), SHA256: f.SHA256()}, nil
 }
 
 func short(s string) string {
