@@ -99,7 +99,7 @@ type Export struct {
 // String says what was detected, for the CLI to print.
 func (e *Export) String() string {
 	files := ""
-	if len(e.Files) != 1 {
+	if len(e.Files) > 1 {
 		files = fmt.Sprintf(", %d files", len(e.Files))
 	}
 	weak := ""

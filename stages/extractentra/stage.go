@@ -94,29 +94,38 @@ type ExportSet struct {
 	Weak bool
 }
 
-// ReadExports reads and hashes each export in order. The live Graph stage
-// reads its secondary exports (an MSOnline CSV for AlternateMobilePhones)
-// through it too, so both paths describe their inputs the same way.
+// ReadExports reads and hashes each export in order.
 func ReadExports(ctx context.Context, paths []string) (*ExportSet, error) {
 	set := &ExportSet{}
+	if err := set.Read(ctx, paths); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// Read reads and hashes each export in order, after those already in the
+// set. The live Graph stage reads its secondary exports (an MSOnline CSV
+// for AlternateMobilePhones) through it too, so both paths describe their
+// inputs the same way.
+func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 	for _, p := range paths {
 		e, err := ReadExport(p)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		set.Add(e)
+		s.Add(e)
 		for _, f := range e.Files {
 			in, err := hashInput(f)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			set.Inputs = append(set.Inputs, in)
+			s.Inputs = append(s.Inputs, in)
 		}
 	}
-	return set, nil
+	return nil
 }
 
 // Add appends an export that has no files to hash, such as users read
