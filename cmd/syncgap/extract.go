@@ -61,8 +61,9 @@ without it the tenant flag is recorded as unknown.
 		Example: `  syncgap extract-entra --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
   syncgap extract-entra --export users.jsonl --out snap/
-  SECRET=… syncgap extract-entra --graph --tenant-id contoso.onmicrosoft.com \
-      --client-id 11111111-2222-3333-4444-555555555555 --client-secret-env SECRET \
+  read -rs GRAPH_SECRET && export GRAPH_SECRET   # typed, not left in shell history
+  syncgap extract-entra --graph --tenant-id contoso.onmicrosoft.com \
+      --client-id 11111111-2222-3333-4444-555555555555 --client-secret-env GRAPH_SECRET \
       --export msol.csv --out snap/
   TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv) \
       syncgap extract-entra --graph --access-token-env TOKEN --out snap/`,
