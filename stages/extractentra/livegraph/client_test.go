@@ -158,7 +158,8 @@ func TestRetriesGiveUpWithGraphsError(t *testing.T) {
 		cfg.Retry.MaxWait = time.Second
 		start := time.Now()
 		_, err := newClient(t, cfg).Users(context.Background())
-		if err == nil || !strings.Contains(err.Error(), "429 TooManyRequests") || time.Since(start) > 5*time.Second {
+		if err == nil || !strings.Contains(err.Error(), "429 TooManyRequests") || !strings.Contains(err.Error(), "exceeds the retry budget") ||
+			time.Since(start) > 5*time.Second {
 			t.Fatalf("err = %v after %s", err, time.Since(start))
 		}
 		if srv.Stats().Throttled.Load() != 1 {

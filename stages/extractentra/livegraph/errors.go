@@ -31,12 +31,13 @@ func (e *Error) Error() string {
 	if e.Status == 0 {
 		return s
 	}
-	if e.Retries > 0 {
-		s += fmt.Sprintf(" (gave up after %d retries over %s", e.Retries, e.Waited.Round(time.Millisecond))
-		if e.Budget {
-			s += ", the retry budget spent"
-		}
-		s += ")"
+	switch {
+	case e.Retries > 0 && e.Budget:
+		s += fmt.Sprintf(" (gave up after %d retries over %s: the retry budget is spent)", e.Retries, e.Waited.Round(time.Millisecond))
+	case e.Retries > 0:
+		s += fmt.Sprintf(" (gave up after %d retries over %s)", e.Retries, e.Waited.Round(time.Millisecond))
+	case e.Budget:
+		s += " (not retried: the wait asked for exceeds the retry budget)"
 	}
 	if h := e.hint(); h != "" {
 		s += "; " + h

@@ -73,10 +73,13 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, ctx.Err()
 		}
 		wait, retry := t.decide(resp, err, attempt)
-		if !retry || attempt >= t.policy.MaxRetries || !t.reserve(wait) {
-			if retry && attempt < t.policy.MaxRetries {
-				track.budget = true
-			}
+		if retry && attempt < t.policy.MaxRetries && !t.reserve(wait) {
+			track.budget = true
+			retry = false
+		}
+		if !retry || attempt >= t.policy.MaxRetries {
+			// The last answer goes up as it is: the SDK turns Graph's
+			// error body into the error the user sees.
 			if err != nil && track.retries > 0 {
 				err = fmt.Errorf("%w (after %d retries)", err, track.retries)
 			}
