@@ -55,7 +55,13 @@ func credential(cfg *Config, ep endpoint, hc *http.Client) (azcore.TokenCredenti
 		certs, key, err := azidentity.ParseCertificates(data, []byte(cfg.Secrets.CertPassword))
 		if err != nil {
 			// The parser's own message never includes the password.
-			return nil, fmt.Errorf("graph sign-in: certificate %s: %w", cfg.CertFile, err)
+			hint := ""
+			if strings.Contains(err.Error(), "unknown digest algorithm") {
+				// OpenSSL 3 and recent Windows encrypt PKCS#12 with AES and
+				// SHA-256, which azidentity's parser does not read.
+				hint = " (a PKCS#12 file with AES/SHA-256 encryption, which azidentity cannot read: re-export it with 'openssl pkcs12 -export -legacy', or give the certificate and key as PEM)"
+			}
+			return nil, fmt.Errorf("graph sign-in: certificate %s: %w%s", cfg.CertFile, err, hint)
 		}
 		c, err := azidentity.NewClientCertificateCredential(cfg.TenantID, cfg.ClientID, certs, key,
 			&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: noDiscovery})

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,12 +46,33 @@ func clientCert(t *testing.T) (string, []byte) {
 	return path, der
 }
 
+// pkcs12Files converts a PEM certificate and key into password-protected
+// PKCS#12 files with openssl, as admins export them: legacy (3DES, what
+// older Windows writes) and OpenSSL 3's default (AES, SHA-256).
+func pkcs12Files(t *testing.T, pemFile, password string) (legacy, modern string) {
+	t.Helper()
+	dir := t.TempDir()
+	legacy, modern = filepath.Join(dir, "legacy.pfx"), filepath.Join(dir, "modern.pfx")
+	for _, args := range [][]string{
+		{"pkcs12", "-export", "-legacy", "-in", pemFile, "-out", legacy, "-passout", "env:PFX_PASS"},
+		{"pkcs12", "-export", "-in", pemFile, "-out", modern, "-passout", "env:PFX_PASS"},
+	} {
+		cmd := exec.Command("openssl", args...)
+		cmd.Env = append(os.Environ(), "PFX_PASS="+password)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		}
+	}
+	return legacy, modern
+}
+
 // TestSignInMethods signs in with each azidentity credential against the
 // test server's fake identity platform, then reads users with the token.
 func TestSignInMethods(t *testing.T) {
 	_, data := tenant(t, 3000)
 	certFile, certDER := clientCert(t)
 	_, otherDER := clientCert(t)
+	legacy, modern := pkcs12Files(t, certFile, "pfx-PASSWORD")
 	const secret = "app-s3cret-VALUE"
 	for _, tt := range []struct {
 		name    string
@@ -62,6 +84,15 @@ func TestSignInMethods(t *testing.T) {
 		{"wrong client secret", nil, func(c *Config) { c.Auth, c.Secrets.ClientSecret = AuthClientSecret, "not-it-WRONG" }, "AADSTS7000215"},
 		{"certificate", certDER, func(c *Config) { c.Auth, c.CertFile = AuthCertificate, certFile }, ""},
 		{"certificate not registered", otherDER, func(c *Config) { c.Auth, c.CertFile = AuthCertificate, certFile }, "AADSTS700027"},
+		{"PKCS#12 with a password", certDER, func(c *Config) {
+			c.Auth, c.CertFile, c.Secrets.CertPassword = AuthCertificate, legacy, "pfx-PASSWORD"
+		}, ""},
+		{"PKCS#12, wrong password", certDER, func(c *Config) {
+			c.Auth, c.CertFile, c.Secrets.CertPassword = AuthCertificate, legacy, "not-it-WRONG"
+		}, "password incorrect"},
+		{"PKCS#12 with AES (OpenSSL 3's default)", certDER, func(c *Config) {
+			c.Auth, c.CertFile, c.Secrets.CertPassword = AuthCertificate, modern, "pfx-PASSWORD"
+		}, "-legacy"},
 		{"device code", nil, func(c *Config) { c.Auth = AuthDeviceCode }, ""},
 		{"empty access token", nil, func(c *Config) { c.Auth = AuthAccessToken }, "access token is empty"},
 	} {
@@ -85,7 +116,7 @@ func TestSignInMethods(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
-				for _, s := range []string{secret, "not-it-WRONG"} {
+				for _, s := range []string{secret, "not-it-WRONG", "pfx-PASSWORD"} {
 					if strings.Contains(err.Error(), s) {
 						t.Errorf("error holds a secret: %v", err)
 					}
