@@ -10,7 +10,6 @@ import (
 	"syncgap/pipeline"
 	"syncgap/stages/classify"
 	"syncgap/stages/extractad"
-	"syncgap/stages/extractentra"
 	"syncgap/stages/join"
 	"syncgap/stages/report"
 )
@@ -19,24 +18,33 @@ func newAuditCmd() *cobra.Command {
 	var ldif, features, out, region string
 	var replace bool
 	var exports []string
+	var g graphFlags
 	cmd := &cobra.Command{
-		Use:   "audit --ldif FILE --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
+		Use:   "audit --ldif FILE (--export PATH… [--tenant-features FILE] | --graph SIGN-IN [--export CSV]) --out SNAPDIR",
 		Short: "Run the whole offline audit: extract, join, classify, report",
 		Long: `audit runs extract-ad, extract-entra, join, classify and report into one
 snapshot directory, then prints a summary: users per match status and gap
 state, and what enabling BypassDirSyncOverridesEnabled would clear, overwrite
-or fill. Nothing is written to AD or Entra ID.`,
+or fill. Nothing is written to AD or Entra ID. The Entra side comes from
+export files or, with --graph, live from Microsoft Graph (see extract-entra
+--help).`,
 		Example: `  syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
-  syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/`,
+  syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/
+  syncgap audit --ldif ad.ldif --graph --tenant-id contoso.onmicrosoft.com --device-code \
+      --export msol.csv --out snap/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			entra, entraParams, err := entraSource(&g, cmd.Flags(), exports, features)
+			if err != nil {
+				return err
+			}
 			steps := []struct {
 				st     pipeline.Stage
 				params map[string]string
 			}{
 				{extractad.Stage(), map[string]string{extractad.ParamLDIF: ldif}},
-				{extractentra.Stage(), extractentra.ExportParams(exports, features)},
+				{entra, entraParams},
 				{join.Stage(), nil},
 				{classify.Stage(), classifyParams(region)},
 				{report.Stage(), nil},
@@ -60,13 +68,13 @@ or fill. Nothing is written to AD or Entra ID.`,
 		},
 	}
 	cmd.Flags().StringVar(&ldif, "ldif", "", "LDIF file with the AD users (required)")
-	cmd.Flags().StringArrayVar(&exports, "export", nil, "Entra export file or directory (repeatable; required)")
+	cmd.Flags().StringArrayVar(&exports, "export", nil, "Entra export file or directory (repeatable; required without --graph)")
 	cmd.Flags().StringVar(&features, "tenant-features", "", "JSON of GET /directory/onPremisesSynchronization")
 	cmd.Flags().StringVar(&region, "default-region", "", "ISO 3166 region for national numbers of users with no region")
 	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "replace an existing snapshot directory (by default audit refuses to overwrite one)")
+	g.register(cmd.Flags())
 	cmd.MarkFlagRequired("ldif")
-	cmd.MarkFlagRequired("export")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
