@@ -90,15 +90,34 @@ func (m *Manifest) Stage(name string) *StageRecord {
 	return nil
 }
 
-// Put records a stage run, replacing an earlier run of the same stage.
+// Put records a stage run, replacing an earlier run of the same stage. A
+// file has one writer in a manifest: outputs of other stages with a file name
+// rec also wrote are dropped (plan rewrites report.xlsx), and so is a stage
+// left with no output, since none of what it wrote is there any more.
 func (m *Manifest) Put(rec StageRecord) {
-	for i := range m.Stages {
-		if m.Stages[i].Stage == rec.Stage {
-			m.Stages = append(m.Stages[:i], m.Stages[i+1:]...)
-			break
-		}
+	written := map[string]bool{}
+	for _, o := range rec.Outputs {
+		written[o.File] = true
 	}
-	m.Stages = append(m.Stages, rec)
+	kept := m.Stages[:0]
+	for _, s := range m.Stages {
+		if s.Stage == rec.Stage {
+			continue
+		}
+		had := len(s.Outputs)
+		outs := make([]OutputRecord, 0, had)
+		for _, o := range s.Outputs {
+			if !written[o.File] {
+				outs = append(outs, o)
+			}
+		}
+		if had > 0 && len(outs) == 0 {
+			continue
+		}
+		s.Outputs = outs
+		kept = append(kept, s)
+	}
+	m.Stages = append(kept, rec)
 }
 
 // Output returns the output record for a file name across all stages, or nil.

@@ -225,3 +225,140 @@ var (
 	Effects       = []Effect{ClearsCloud, OverwritesCloud, FillsCloud, ReformatsCloud, NoEffect}
 	Risks         = []Risk{RiskHigh, RiskMedium, RiskLow, RiskNone}
 )
+
+// Table names of the plan and sign-off stages.
+const (
+	PlanTable      = "plan"
+	ApprovalsTable = "approvals"
+)
+
+// Target is what an action changes.
+type Target string
+
+// Targets. TargetEntra rows are never applied: they record a cloud value that
+// the sync engine will change once bypass is enabled (the ad-wins backup).
+const (
+	TargetAD     Target = "ad"
+	TargetTenant Target = "tenant"
+	TargetEntra  Target = "entra"
+)
+
+// Op is the change an action makes to its attribute.
+type Op string
+
+// Ops, as DESIGN §4 spells them.
+const (
+	OpReplace Op = "replace"
+	OpAdd     Op = "add"
+	OpDelete  Op = "delete"
+)
+
+// ActionKind says what a change board does with an action.
+type ActionKind string
+
+// Action kinds. Only write and decide actions can be approved and applied.
+const (
+	// KindWrite is a change the policy proposes; approving it lets apply run it.
+	KindWrite ActionKind = "write"
+	// KindDecide is a change the policy leaves to the board: approving writes
+	// the proposed value, rejecting keeps AD's.
+	KindDecide ActionKind = "decide"
+	// KindReview is a row that is never planned as a write (ambiguous match,
+	// anchor conflict, invalid or unverifiable value); it is listed with why.
+	KindReview ActionKind = "review"
+	// KindRecord is a cloud value enabling bypass will overwrite or clear,
+	// recorded as a backup (ad-wins); nothing is written.
+	KindRecord ActionKind = "record"
+)
+
+// Decidable reports whether the board approves or rejects actions of this kind.
+func (k ActionKind) Decidable() bool { return k == KindWrite || k == KindDecide }
+
+// Action is one row of plan. Expected and Value are lists so that the
+// multi-valued otherMobile fits the same shape as mobile; an empty list
+// means "no value", and both are null on review and record rows' AD side.
+type Action struct {
+	ActionID    string      `parquet:"action_id"` // stable hash of the action's content
+	Kind        ActionKind  `parquet:"kind"`
+	Target      Target      `parquet:"target"`
+	DN          string      `parquet:"dn"`
+	UPN         string      `parquet:"upn"`
+	EntraID     string      `parquet:"entra_id"`
+	Attribute   string      `parquet:"attribute"` // mobile, otherMobile or the tenant feature
+	Op          Op          `parquet:"op"`        // null on review rows
+	Expected    []string    `parquet:"expected"`  // the values the action assumes are there now
+	Value       []string    `parquet:"value"`     // the values after the action
+	ADValue     []string    `parquet:"ad_value"`
+	CloudValue  []string    `parquet:"cloud_value"` // null when the cloud side is unknown
+	Reason      string      `parquet:"reason"`
+	Risk        Risk        `parquet:"risk"`
+	MatchStatus MatchStatus `parquet:"match_status"`
+	State       State       `parquet:"state"`
+	Timing      Timing      `parquet:"timing"`
+}
+
+// Decision is a change board's verdict on one action.
+type Decision string
+
+// Decisions as stored; the workbook shows them capitalised (Approve, Reject).
+const (
+	Approve Decision = "approve"
+	Reject  Decision = "reject"
+)
+
+// Approval is one row of approvals: a decided action from a signed workbook.
+// Actions left blank in the workbook have no row (they stay undecided).
+type Approval struct {
+	ActionID       string   `parquet:"action_id"`
+	Decision       Decision `parquet:"decision"`
+	Approver       string   `parquet:"approver"`
+	ApproverRole   string   `parquet:"approver_role"`
+	SignedOn       string   `parquet:"signed_on"` // the date as the approver wrote it
+	Comment        string   `parquet:"comment"`
+	PlanHash       string   `parquet:"plan_hash"`
+	WorkbookSHA256 string   `parquet:"workbook_sha256"`
+	Cell           string   `parquet:"cell"` // where the decision was read, e.g. Plan!K7
+}
+
+// Table names of the apply and verify stages.
+const (
+	ApplyResultsTable = "apply_results"
+	VerifyTable       = "verify"
+)
+
+// Outcome is what became of one approved action.
+type Outcome string
+
+// Outcomes of apply.
+const (
+	Applied Outcome = "applied" // the directory held the expected values and now holds the new ones
+	Drifted Outcome = "drifted" // the directory no longer held the expected values: left alone
+	Failed  Outcome = "failed"  // the directory refused the change (LDAP code and message recorded)
+	Skipped Outcome = "skipped" // not attempted (see message)
+)
+
+// ApplyResult is one row of apply_results: the last journaled outcome of one
+// approved action.
+type ApplyResult struct {
+	ActionID  string   `parquet:"action_id"`
+	Target    Target   `parquet:"target"`
+	DN        string   `parquet:"dn"`
+	Attribute string   `parquet:"attribute"`
+	Outcome   Outcome  `parquet:"outcome"`
+	LDAPCode  int64    `parquet:"ldap_code"` // 0 unless failed or drifted by the server's verdict
+	Message   string   `parquet:"message"`
+	Before    []string `parquet:"before"` // the values the action expected (and found, when applied)
+	After     []string `parquet:"after"`  // the values written
+}
+
+// VerifyResult is one row of verify: what the directory holds now for one
+// applied action, against what it should hold.
+type VerifyResult struct {
+	ActionID  string   `parquet:"action_id"`
+	DN        string   `parquet:"dn"`
+	Attribute string   `parquet:"attribute"`
+	Outcome   Outcome  `parquet:"outcome"` // apply's outcome for the action
+	Expected  []string `parquet:"expected"`
+	Actual    []string `parquet:"actual"`
+	Matches   NullBool `parquet:"matches"`
+}

@@ -48,6 +48,11 @@ func WriteAudit(path string, a *Audit) error {
 // writeAudit is WriteAudit with the per-sheet row limit (header included) as
 // a parameter, so tests can exercise sheet splitting without a million rows.
 func writeAudit(path string, a *Audit, maxRows int) error {
+	return writeBook(path, a, nil, maxRows)
+}
+
+// writeBook writes the audit workbook, or with p the plan workbook, atomically.
+func writeBook(path string, a *Audit, p *Plan, maxRows int) error {
 	if a == nil {
 		return fmt.Errorf("write %s: no audit", path)
 	}
@@ -60,7 +65,7 @@ func writeAudit(path string, a *Audit, maxRows int) error {
 	defer f.Close()
 	f.SetZipWriter(newSortedZip)
 
-	if err := buildAudit(f, a, maxRows); err != nil {
+	if err := build(f, a, p, maxRows); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	sortContentTypes(f)
@@ -75,8 +80,9 @@ func writeAudit(path string, a *Audit, maxRows int) error {
 	return out.Commit()
 }
 
-// buildAudit lays out all sheets in f.
-func buildAudit(f *excelize.File, a *Audit, maxRows int) error {
+// build lays out all sheets in f: Summary, then with a plan Plan and Review,
+// then Gaps and Unmatched, then with a plan Sign-off.
+func build(f *excelize.File, a *Audit, p *Plan, maxRows int) error {
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -84,21 +90,35 @@ func buildAudit(f *excelize.File, a *Audit, maxRows int) error {
 	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
 		return err
 	}
+	title := "syncgap audit"
+	if p != nil {
+		title = "syncgap change plan (" + p.Policy + ")"
+	}
 	// No times: excelize's template dates stay, so the bytes depend on the
 	// input only. The creator would otherwise read "xuri".
 	if err := f.SetDocProps(&excelize.DocProperties{
-		Creator: "syncgap " + a.ToolVersion, Title: "syncgap audit", Subject: a.Snapshot,
+		Creator: "syncgap " + a.ToolVersion, Title: title, Subject: a.Snapshot,
 	}); err != nil {
 		return err
 	}
-	if err := writeSummary(f, st, a, summarize(a)); err != nil {
+	if err := writeSummary(f, st, a, summarize(a), p); err != nil {
 		return fmt.Errorf("sheet %s: %w", SummarySheet, err)
+	}
+	if p != nil {
+		if err := writePlanSheets(f, st, p, maxRows); err != nil {
+			return err
+		}
 	}
 	if err := writeGaps(f, st, a.Gaps, maxRows); err != nil {
 		return fmt.Errorf("sheet %s: %w", GapsSheet, err)
 	}
 	if err := writeUnmatched(f, st, a.Gaps, maxRows); err != nil {
 		return fmt.Errorf("sheet %s: %w", UnmatchedSheet, err)
+	}
+	if p != nil {
+		if err := writeSignOff(f, st, a, p); err != nil {
+			return fmt.Errorf("sheet %s: %w", SignOffSheet, err)
+		}
 	}
 	// Summary is the first sheet and so already the active one. Do not call
 	// SetActiveSheet: it re-reads every sheet, and for a streamed one that
@@ -124,6 +144,7 @@ func sortContentTypes(f *excelize.File) {
 // formula or number).
 type styles struct {
 	title, label, header, text int
+	input                      int // a cell a reviewer fills in: unlocked, pale yellow
 	count                      int // integers with thousands separators
 	risk                       map[pipeline.Risk]int
 }
@@ -167,6 +188,13 @@ func newStyles(f *excelize.File) (*styles, error) {
 		Alignment: &excelize.Alignment{Vertical: "center"},
 	})
 	st.text = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat})
+	st.input = mk(&excelize.Style{
+		Font:       font(false, 11, ""),
+		Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:     []excelize.Border{{Type: "bottom", Color: "BFBFBF", Style: 1}},
+		NumFmt:     textFormat,
+		Protection: &excelize.Protection{Locked: false},
+	})
 	st.count = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: 3}) // #,##0
 	riskFill := func(bg, fg string) int {
 		return mk(&excelize.Style{

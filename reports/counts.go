@@ -89,8 +89,9 @@ type summary struct {
 	Match, Mobile, OtherMobile, Effect, Risk []count
 	Changes                                  changes
 	Bypass                                   bypassState
-	Synced                                   int // rows enabling bypass acts on (matched, anchor_conflict)
-	OtherUnknown                             int // of Synced, other_mobile_state unverifiable
+	Domains                                  []count // synced users with a difference, by UPN domain
+	Synced                                   int     // rows enabling bypass acts on (matched, anchor_conflict)
+	OtherUnknown                             int     // of Synced, other_mobile_state unverifiable
 }
 
 // synced reports whether a row pairs one AD user with one cloud user the sync
@@ -103,8 +104,12 @@ func summarize(a *Audit) *summary {
 	match, mob, other := newTally(matchOrder), newTally(stateOrder), newTally(stateOrder)
 	eff, risk := newTally(effectOrder), newTally(riskOrder)
 	s := &summary{Rows: len(a.Gaps), Bypass: bypass(a.Tenant)}
+	domains := map[string]int{}
 	for i := range a.Gaps {
 		g := &a.Gaps[i]
+		if showGap(g) {
+			domains[domainOf(g.UPN)]++
+		}
 		match.add(string(g.MatchStatus))
 		mob.add(string(g.MobileState))
 		other.add(string(g.OtherMobileState))
@@ -122,7 +127,42 @@ func summarize(a *Audit) *summary {
 	}
 	s.Match, s.Mobile, s.OtherMobile = match.counts(), mob.counts(), other.counts()
 	s.Effect, s.Risk = eff.counts(), risk.counts()
+	s.Domains = topCounts(domains, maxDomains)
 	return s
+}
+
+// maxDomains bounds the domain table; the rest are summed as "(other domains)".
+const maxDomains = 12
+
+// domainOf is the lower-case UPN suffix.
+func domainOf(upn string) string {
+	if i := strings.LastIndexByte(upn, '@'); i >= 0 && i < len(upn)-1 {
+		return strings.ToLower(upn[i+1:])
+	}
+	return "(no domain)"
+}
+
+// topCounts is the n largest counts, largest first (ties by name), and one
+// line summing the rest.
+func topCounts(m map[string]int, n int) []count {
+	out := make([]count, 0, len(m))
+	for k, v := range m {
+		out = append(out, count{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Value < out[j].Value
+	})
+	if len(out) > n {
+		rest := 0
+		for _, c := range out[n:] {
+			rest += c.N
+		}
+		out = append(out[:n], count{"(other domains)", rest})
+	}
+	return out
 }
 
 func (c *changes) add(attr int, e pipeline.Effect) {

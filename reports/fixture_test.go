@@ -130,7 +130,21 @@ type xlsxSheet struct {
 		Min   int     `xml:"min,attr"`
 		Max   int     `xml:"max,attr"`
 		Width float64 `xml:"width,attr"`
+		Style int     `xml:"style,attr"`
 	} `xml:"cols>col"`
+	Protection *struct {
+		Sheet      bool `xml:"sheet,attr"`
+		AutoFilter bool `xml:"autoFilter,attr"`
+	} `xml:"sheetProtection"`
+	Validations []struct {
+		Type    string `xml:"type,attr"`
+		Sqref   string `xml:"sqref,attr"`
+		Formula string `xml:"formula1"`
+	} `xml:"dataValidations>dataValidation"`
+	PageSetup *struct {
+		Orientation string `xml:"orientation,attr"`
+		FitToWidth  string `xml:"fitToWidth,attr"`
+	} `xml:"pageSetup"`
 }
 
 // rawSheets reads every worksheet's XML straight from the archive, keyed by

@@ -10,14 +10,14 @@ import (
 
 // gapColumns are the Gaps sheet's columns, in the order gapRow fills them.
 var gapColumns = []column{
-	{"UPN", 34}, {"DN", 48}, {"Match", 15}, {"Mobile state", 17}, {"Other mobile state", 18},
-	{"AD mobile", 18}, {"Cloud mobile", 18}, {"AD otherMobile", 26}, {"Cloud otherMobile", 26},
-	{"Effect", 17}, {"Risk", 9}, {"Timing", 16}, {"Region", 8}, {"Reason", 60},
+	{Title: "UPN", Width: 34}, {Title: "DN", Width: 48}, {Title: "Match", Width: 15}, {Title: "Mobile state", Width: 17}, {Title: "Other mobile state", Width: 18},
+	{Title: "AD mobile", Width: 18}, {Title: "Cloud mobile", Width: 18}, {Title: "AD otherMobile", Width: 26}, {Title: "Cloud otherMobile", Width: 26},
+	{Title: "Effect", Width: 17}, {Title: "Risk", Width: 9}, {Title: "Timing", Width: 16}, {Title: "Region", Width: 8}, {Title: "Reason", Width: 60},
 }
 
 // unmatchedColumns are the Unmatched sheet's columns, in the order unmatchedRow fills them.
 var unmatchedColumns = []column{
-	{"Match status", 16}, {"Method", 16}, {"UPN", 34}, {"DN", 48}, {"Entra id", 38}, {"Reason", 60},
+	{Title: "Match status", Width: 16}, {Title: "Method", Width: 16}, {Title: "UPN", Width: 34}, {Title: "DN", Width: 48}, {Title: "Entra id", Width: 38}, {Title: "Reason", Width: 60},
 }
 
 // unknownCloud marks a cloud otherMobile that is not known (no legacy export),

@@ -157,8 +157,8 @@ func checkGnumericCells(t *testing.T, p string, maxRows int) {
 	seen := map[string]bool{}
 	for _, s := range gnumericSheets(t, p) {
 		if s.Name == SummarySheet {
-			if len(s.Charts) != 1 {
-				t.Errorf("Summary: %d charts, want 1", len(s.Charts))
+			if len(s.Charts) != 2 {
+				t.Errorf("Summary: %d charts, want 2 (effect, domain)", len(s.Charts))
 			}
 			for _, c := range s.Cells {
 				if c.ValueType == "" {

@@ -96,10 +96,14 @@ func (w *summarySheet) counts(title string, cs []count) (first, last int) {
 // writeSummary lays out the Summary sheet: identification, tenant flag, what
 // enabling bypass would do, caveats, count tables with a chart, inputs,
 // parameters and all tenant flags.
-func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
+func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *Plan) error {
 	w := &summarySheet{f: f, st: st}
 	w.row++
-	w.set(1, "syncgap audit: DirSyncOverrides on mobile and otherMobile", st.title)
+	if p != nil {
+		w.set(1, "syncgap change plan: DirSyncOverrides on mobile and otherMobile", st.title)
+	} else {
+		w.set(1, "syncgap audit: DirSyncOverrides on mobile and otherMobile", st.title)
+	}
 	w.blank()
 	w.line("Snapshot", a.Snapshot)
 	w.line("Tool version", a.ToolVersion)
@@ -125,6 +129,10 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
 		w.line(r.name, r.n[0], r.n[1], r.n[0]+r.n[1])
 	}
 
+	if p != nil {
+		w.planSection(p)
+	}
+
 	if notes := s.notes(a); len(notes) > 0 {
 		w.blank()
 		w.line("Notes")
@@ -143,11 +151,20 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary) error {
 	w.counts("Mobile state", s.Mobile)
 	w.blank()
 	w.counts("Other mobile state", s.OtherMobile)
+	w.blank()
+	domFirst, domLast := w.counts("Users with differences by domain", s.Domains)
 	if w.err != nil {
 		return w.err
 	}
-	if err := addEffectChart(f, effFirst, effLast); err != nil {
+	if err := addBarChart(f, effFirst, effLast, "Users by effect of enabling bypass",
+		"Users by effect of enabling BypassDirSyncOverrides"); err != nil {
 		return err
+	}
+	if domLast >= domFirst {
+		if err := addBarChart(f, domFirst, domLast, "Users with differences by domain",
+			"Synced users whose mobile or otherMobile differ, by UPN domain"); err != nil {
+			return err
+		}
 	}
 
 	w.provenance(a)
@@ -232,9 +249,9 @@ func orNone(s string) string {
 	return s
 }
 
-// addEffectChart draws users by effect as a clustered bar chart beside the
-// count tables, from the effect table's cells so it always matches them.
-func addEffectChart(f *excelize.File, first, last int) error {
+// addBarChart draws a count table (rows first..last, labels in A, counts in
+// B) as a bar chart beside it, from the table's cells so it always matches them.
+func addBarChart(f *excelize.File, first, last int, title, alt string) error {
 	ref := func(col string) string {
 		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SummarySheet, col, first, col, last)
 	}
@@ -252,9 +269,9 @@ func addEffectChart(f *excelize.File, first, last int) error {
 		// Bar charts plot the first category at the bottom; reversed, the
 		// worst effect is on top as in the table.
 		XAxis:     excelize.ChartAxis{ReverseOrder: true},
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Users by effect of enabling bypass"}}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		Dimension: excelize.ChartDimension{Width: 520, Height: 260},
-		Format:    excelize.GraphicOptions{AltText: "Users by effect of enabling BypassDirSyncOverrides"},
+		Format:    excelize.GraphicOptions{AltText: alt},
 	})
 }

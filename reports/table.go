@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -11,6 +12,10 @@ import (
 type column struct {
 	Title string
 	Width float64
+	// Input columns are the ones a reviewer fills in: unlocked on a
+	// protected sheet, and restricted to Choices when there are any.
+	Input   bool
+	Choices []string
 }
 
 // tableWriter streams a data sheet: a bold, frozen header row, an autofilter
@@ -26,6 +31,10 @@ type tableWriter struct {
 	base    string
 	cols    []column
 	maxRows int
+	// protect locks every cell but the input columns' (against accidental
+	// edits of action ids; no password) and lays the sheet out to print one
+	// page wide.
+	protect bool
 
 	part  int // 1 for the first sheet
 	sheet string
@@ -52,6 +61,13 @@ func (t *tableWriter) start() error {
 	if _, err := t.f.NewSheet(t.sheet); err != nil {
 		return err
 	}
+	if t.protect {
+		// Sheet properties are written when the stream opens, so the
+		// fit-to-page flag must be set before.
+		if err := printOnePageWide(t.f, t.sheet); err != nil {
+			return err
+		}
+	}
 	sw, err := t.f.NewStreamWriter(t.sheet)
 	if err != nil {
 		return err
@@ -67,6 +83,13 @@ func (t *tableWriter) start() error {
 	// value a reviewer types into one stays text as well.
 	if err := sw.SetColStyle(1, len(t.cols), t.st.text); err != nil {
 		return err
+	}
+	for i, c := range t.cols {
+		if c.Input {
+			if err := sw.SetColStyle(i+1, i+1, t.st.input); err != nil {
+				return err
+			}
+		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
@@ -116,6 +139,11 @@ func (t *tableWriter) finish() error {
 	if err := t.f.AutoFilter(t.sheet, "A1:"+last, nil); err != nil {
 		return fmt.Errorf("autofilter %s: %w", t.sheet, err)
 	}
+	if t.protect {
+		if err := t.lock(); err != nil {
+			return fmt.Errorf("protect %s: %w", t.sheet, err)
+		}
+	}
 	err = t.sw.Flush()
 	t.sw = nil
 	return err
@@ -129,4 +157,50 @@ func (t *tableWriter) close() error {
 		}
 	}
 	return t.finish()
+}
+
+// lock adds the input columns' drop-down lists and protects the sheet. Like
+// the autofilter, these are set while streaming and written by Flush.
+func (t *tableWriter) lock() error {
+	for i, c := range t.cols {
+		if len(c.Choices) == 0 || t.row < 2 {
+			continue
+		}
+		col, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return err
+		}
+		dv := excelize.NewDataValidation(true)
+		dv.Sqref = fmt.Sprintf("%s2:%s%d", col, col, t.row)
+		if err := dv.SetDropList(c.Choices); err != nil {
+			return err
+		}
+		dv.SetError(excelize.DataValidationErrorStyleStop, c.Title, "Choose "+strings.Join(c.Choices, " or ")+", or leave the cell empty.")
+		if err := t.f.AddDataValidation(t.sheet, dv); err != nil {
+			return err
+		}
+	}
+	if err := t.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: t.sheet,
+		RefersTo: fmt.Sprintf("'%s'!$1:$1", t.sheet),
+	}); err != nil {
+		return err
+	}
+	// Reviewers may still filter and resize; everything else needs the
+	// protection removed on purpose (Review > Unprotect Sheet).
+	return t.f.ProtectSheet(t.sheet, &excelize.SheetProtectionOptions{
+		AutoFilter: true, FormatColumns: true, FormatRows: true,
+		SelectLockedCells: true, SelectUnlockedCells: true,
+	})
+}
+
+// printOnePageWide sets a sheet to print landscape, scaled to one page wide.
+func printOnePageWide(f *excelize.File, sheet string) error {
+	fit, landscape, tall, wide := true, "landscape", 0, 1
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
+	})
 }

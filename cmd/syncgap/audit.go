@@ -9,7 +9,6 @@ import (
 
 	"syncgap/pipeline"
 	"syncgap/stages/classify"
-	"syncgap/stages/extractentra"
 	"syncgap/stages/join"
 	"syncgap/stages/report"
 )
@@ -19,24 +18,31 @@ func newAuditCmd() *cobra.Command {
 	var src *adSourceFlags
 	var replace bool
 	var exports []string
+	var g graphFlags
 	cmd := &cobra.Command{
-		Use:   "audit (--ldif FILE | --ldap URL --base DN) --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
+		Use:   "audit (--ldif FILE | --ldap URL --base DN) (--export PATH… [--tenant-features FILE] | --graph SIGN-IN [--export CSV]) --out SNAPDIR",
 		Short: "Run the whole offline audit: extract, join, classify, report",
 		Long: `audit runs extract-ad, extract-entra, join, classify and report into one
 snapshot directory, then prints a summary: users per match status and gap
 state, and what enabling BypassDirSyncOverridesEnabled would clear, overwrite
-or fill. Nothing is written to AD or Entra ID.
-
-The AD side is an LDIF export (--ldif) or a live domain controller (--ldap,
-with the same options as extract-ad: --base, --bind-dn, --password-env, …).`,
+or fill. Nothing is written to AD or Entra ID. The AD side comes from an LDIF
+export or, with --ldap, live from a domain controller (see extract-ad --help);
+the Entra side from export files or, with --graph, live from Microsoft Graph
+(see extract-entra --help).`,
 		Example: `  syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
   syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/
+  syncgap audit --ldif ad.ldif --graph --tenant-id contoso.onmicrosoft.com --device-code \
+      --export msol.csv --out snap/
   syncgap audit --ldap ldaps://dc01.contoso.com --base "DC=contoso,DC=com" \
       --bind-dn svc-syncgap@contoso.com --password-file ~/.syncgap-pw \
       --export graph-pages/ --export msol.csv --out snap/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			entra, entraParams, err := entraSource(&g, cmd.Flags(), exports, features)
+			if err != nil {
+				return err
+			}
 			adStage, adParams, err := src.stage(cmd)
 			if err != nil {
 				return err
@@ -46,7 +52,7 @@ with the same options as extract-ad: --base, --bind-dn, --password-env, …).`,
 				params map[string]string
 			}{
 				{adStage, adParams},
-				{extractentra.Stage(), extractentra.ExportParams(exports, features)},
+				{entra, entraParams},
 				{join.Stage(), nil},
 				{classify.Stage(), classifyParams(region)},
 				{report.Stage(), nil},
@@ -70,12 +76,12 @@ with the same options as extract-ad: --base, --bind-dn, --password-env, …).`,
 		},
 	}
 	src = addADSourceFlags(cmd)
-	cmd.Flags().StringArrayVar(&exports, "export", nil, "Entra export file or directory (repeatable; required)")
+	cmd.Flags().StringArrayVar(&exports, "export", nil, "Entra export file or directory (repeatable; required without --graph)")
 	cmd.Flags().StringVar(&features, "tenant-features", "", "JSON of GET /directory/onPremisesSynchronization")
 	cmd.Flags().StringVar(&region, "default-region", "", "ISO 3166 region for national numbers of users with no region")
 	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "replace an existing snapshot directory (by default audit refuses to overwrite one)")
-	cmd.MarkFlagRequired("export")
+	g.register(cmd.Flags())
 	cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"github.com/spf13/cobra"
-
-	"syncgap/stages/extractentra"
 )
 
 func newExtractADCmd() *cobra.Command {
@@ -69,8 +67,9 @@ server, base, filter, scope, page size and bind identity.`,
 func newExtractEntraCmd() *cobra.Command {
 	var exports []string
 	var features, out string
+	var g graphFlags
 	cmd := &cobra.Command{
-		Use:   "extract-entra --export PATH [--export PATH…] [--tenant-features FILE] --out SNAPDIR",
+		Use:   "extract-entra (--export PATH… [--tenant-features FILE] | --graph SIGN-IN [--export CSV]) --out SNAPDIR",
 		Short: "Read Entra ID users from export files into entra_users.parquet and tenant.parquet",
 		Long: `extract-entra reads Entra ID users from export files, detects each file's
 format and says which it found:
@@ -84,20 +83,31 @@ format and says which it found:
 Give --export several times to combine: the first export is primary, later
 ones fill what it lacks (typically a Graph export plus an MSOnline CSV).
 --tenant-features is the JSON of GET /directory/onPremisesSynchronization;
-without it the tenant flag is recorded as unknown.`,
+without it the tenant flag is recorded as unknown.
+` + graphHelp,
 		Example: `  syncgap extract-entra --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
-  syncgap extract-entra --export users.jsonl --out snap/`,
+  syncgap extract-entra --export users.jsonl --out snap/
+  read -rs GRAPH_SECRET && export GRAPH_SECRET   # typed, not left in shell history
+  syncgap extract-entra --graph --tenant-id contoso.onmicrosoft.com \
+      --client-id 11111111-2222-3333-4444-555555555555 --client-secret-env GRAPH_SECRET \
+      --export msol.csv --out snap/
+  TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv) \
+      syncgap extract-entra --graph --access-token-env TOKEN --out snap/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := runStage(cmd.Context(), out, extractentra.Stage(), extractentra.ExportParams(exports, features))
+			st, params, err := entraSource(&g, cmd.Flags(), exports, features)
+			if err != nil {
+				return err
+			}
+			_, err = runStage(cmd.Context(), out, st, params)
 			return err
 		},
 	}
-	cmd.Flags().StringArrayVar(&exports, "export", nil, "export file or directory (repeatable; required)")
+	cmd.Flags().StringArrayVar(&exports, "export", nil, "export file or directory (repeatable; required without --graph)")
 	cmd.Flags().StringVar(&features, "tenant-features", "", "JSON of GET /directory/onPremisesSynchronization")
 	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to write (required)")
-	cmd.MarkFlagRequired("export")
+	g.register(cmd.Flags())
 	cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -98,7 +98,8 @@ replayed later with byte-identical results.`,
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
-		newAuditCmd(), newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
+		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(),
+		newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
 	)
 	return root
 }

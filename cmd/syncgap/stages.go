@@ -6,12 +6,13 @@ import (
 	"syncgap/pipeline"
 	"syncgap/stages/classify"
 	"syncgap/stages/join"
+	"syncgap/stages/plan"
 	"syncgap/stages/report"
 )
 
 // replayable lists the stages replay can run again from saved tables, in pipeline order.
 func replayable() []pipeline.Stage {
-	return []pipeline.Stage{join.Stage(), classify.Stage(), report.Stage()}
+	return []pipeline.Stage{join.Stage(), classify.Stage(), report.Stage(), plan.Stage()}
 }
 
 func snapshotFlag(cmd *cobra.Command, dir *string) {

@@ -75,3 +75,14 @@ func parsePhone(text, region string) phone {
 	}
 	return phone{e164: e}
 }
+
+// E164 normalises one text the way classify compares it: trimmed, parsed for
+// region, E.164 with ";ext=N". ok is false when it is not a phone number.
+func E164(text, region string) (e164 string, ok bool) {
+	text = Trim(text)
+	if text == "" {
+		return "", false
+	}
+	p := parsePhone(text, region)
+	return p.e164, p.e164 != ""
+}

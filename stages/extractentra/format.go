@@ -47,6 +47,8 @@ func (f Format) Description() string {
 	switch f {
 	case GraphPages:
 		return "Microsoft Graph REST pages"
+	case GraphLive:
+		return "read live from Microsoft Graph"
 	case GraphPageDir:
 		return "a directory of Microsoft Graph REST page files"
 	case JSONL:
@@ -97,7 +99,7 @@ type Export struct {
 // String says what was detected, for the CLI to print.
 func (e *Export) String() string {
 	files := ""
-	if len(e.Files) != 1 {
+	if len(e.Files) > 1 {
 		files = fmt.Sprintf(", %d files", len(e.Files))
 	}
 	weak := ""
@@ -120,4 +122,34 @@ func (st *jsonStats) format() Format {
 		return PowerShellJSON
 	}
 	return JSONL
+}
+
+// GraphLive is not an export format: it names users read live from
+// Microsoft Graph (stages/extractentra/livegraph), so manifests and the
+// workbook say where the cloud side came from.
+const GraphLive Format = "graph-live"
+
+// CanonicalID is an object id as the tables hold it: A-Z lowered and
+// nothing else, as every reader of this package stores ids, so ids from any
+// source compare equal.
+func CanonicalID(id string) string {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(id)
+			for k := i; k < len(b); k++ {
+				if c := b[k]; 'A' <= c && c <= 'Z' {
+					b[k] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return id
+}
+
+// CheckDuplicates fails on a second user with the same id, or the same UPN
+// ignoring case, naming source as where both came from. ReadExport does
+// this for files; a live reader calls it once paging has ended.
+func CheckDuplicates(users []pipeline.EntraUser, source string) error {
+	return checkDuplicates(users, func(int) string { return source })
 }

@@ -72,7 +72,21 @@ func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
 	if !ok {
 		return nil, perr(0, 0, errors.New(`no "features" object: is this the JSON of GET /directory/onPremisesSynchronization?`))
 	}
-	source := filepath.Base(path)
+	flags, err := FeatureFlags(features, filepath.Base(path), "file")
+	if err != nil {
+		return nil, perr(0, 0, err)
+	}
+	return flags, nil
+}
+
+// FeatureFlags turns the "features" object of an onPremisesSynchronization
+// into one row per boolean feature, sorted by feature, each with source as
+// its source. Names are camelCased so they match pipeline.BypassFeature
+// whatever tool wrote them; values that are not booleans or null are not
+// flags and are skipped. When bypassDirSyncOverridesEnabled is missing, its
+// row is still returned, unknown, saying it was not in the where (file,
+// response).
+func FeatureFlags(features map[string]any, source, where string) ([]pipeline.TenantFlag, error) {
 	var flags []pipeline.TenantFlag
 	seen := map[string]bool{}
 	for name, v := range features {
@@ -88,13 +102,13 @@ func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
 			continue // not a feature flag (e.g. PowerShell's AdditionalProperties)
 		}
 		if seen[f.Feature] {
-			return nil, perr(0, 0, fmt.Errorf("feature %s appears twice", f.Feature))
+			return nil, fmt.Errorf("feature %s appears twice", f.Feature)
 		}
 		seen[f.Feature] = true
 		flags = append(flags, f)
 	}
 	if !seen[pipeline.BypassFeature] {
-		flags = append(flags, pipeline.TenantFlag{Feature: pipeline.BypassFeature, Source: source + ": feature not in the file"})
+		flags = append(flags, pipeline.TenantFlag{Feature: pipeline.BypassFeature, Source: source + ": feature not in the " + where})
 	}
 	slices.SortFunc(flags, func(a, b pipeline.TenantFlag) int { return strings.Compare(a.Feature, b.Feature) })
 	return flags, nil

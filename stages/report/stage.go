@@ -19,21 +19,50 @@ func Stage() pipeline.Stage {
 }
 
 func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result, error) {
-	var res pipeline.Result
-	for _, t := range []string{pipeline.GapsTable, pipeline.TenantTable} {
-		in, err := pipeline.TableInput(dir, t)
-		if err != nil {
-			return nil, err
-		}
-		res.Inputs = append(res.Inputs, in)
-	}
-	m, err := pipeline.LoadManifest(dir)
+	a, inputs, err := LoadAudit(dir)
 	if err != nil {
 		return nil, err
 	}
-	a := &reports.Audit{}
-	// Everything shown comes from the snapshot, never from the run's
-	// environment, so a replay of the report gives the same bytes.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, WorkbookFile)
+	if err := reports.WriteAudit(path, a); err != nil {
+		return nil, err
+	}
+	out, err := WorkbookOutput(dir, int64(len(a.Gaps)))
+	if err != nil {
+		return nil, err
+	}
+	return &pipeline.Result{Inputs: inputs, Outputs: []pipeline.OutputRecord{out}}, nil
+}
+
+// WorkbookOutput records report.xlsx for the manifest.
+func WorkbookOutput(dir string, rows int64) (pipeline.OutputRecord, error) {
+	sum, _, err := pipeline.HashFile(filepath.Join(dir, WorkbookFile))
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	return pipeline.OutputRecord{File: WorkbookFile, Rows: rows, SHA256: sum}, nil
+}
+
+// LoadAudit reads what the audit sheets show from a snapshot: gaps, tenant
+// and the manifest's extraction records. inputs are the two tables.
+// Everything comes from the snapshot, never from the run's environment, so
+// a replay gives the same bytes.
+func LoadAudit(dir string) (a *reports.Audit, inputs []pipeline.InputRecord, err error) {
+	for _, t := range []string{pipeline.GapsTable, pipeline.TenantTable} {
+		in, err := pipeline.TableInput(dir, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		inputs = append(inputs, in)
+	}
+	m, err := pipeline.LoadManifest(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	a = &reports.Audit{}
 	for _, name := range []string{"extract-ad", "extract-entra"} {
 		if rec := m.Stage(name); rec != nil {
 			a.Inputs = append(a.Inputs, rec.Inputs...)
@@ -52,22 +81,10 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 		a.Parameters = rec.Parameters
 	}
 	if a.Tenant, err = pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable))); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if a.Gaps, err = pipeline.ReadTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable))); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, WorkbookFile)
-	if err := reports.WriteAudit(path, a); err != nil {
-		return nil, err
-	}
-	sum, _, err := pipeline.HashFile(path)
-	if err != nil {
-		return nil, err
-	}
-	res.Outputs = []pipeline.OutputRecord{{File: WorkbookFile, Rows: int64(len(a.Gaps)), SHA256: sum}}
-	return &res, nil
+	return a, inputs, nil
 }

@@ -18,6 +18,8 @@ type Summary struct {
 	ByEffect map[pipeline.Effect]int
 	ByRisk   map[pipeline.Risk]int
 	Bypass   pipeline.NullBool
+	// BypassSource is where the flag was read, or why it is unknown.
+	BypassSource string
 }
 
 // Summarize streams gaps.parquet and tenant.parquet of a snapshot.
@@ -32,7 +34,7 @@ func Summarize(dir string) (*Summary, error) {
 	}
 	for _, f := range flags {
 		if f.Feature == pipeline.BypassFeature {
-			s.Bypass = f.Enabled
+			s.Bypass, s.BypassSource = f.Enabled, f.Source
 		}
 	}
 	r, err := pipeline.OpenTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
@@ -80,6 +82,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "\nEnabling BypassDirSyncOverrides (now %s) would clear cloud values of %d users, overwrite %d, fill %d and reformat %d.\n",
 		onOff(s.Bypass), s.ByEffect[pipeline.ClearsCloud], s.ByEffect[pipeline.OverwritesCloud], s.ByEffect[pipeline.FillsCloud], s.ByEffect[pipeline.ReformatsCloud])
+	if err == nil && !s.Bypass.Valid && s.BypassSource != "" {
+		// Unknown is not off: say why, so nobody enables it believing it was.
+		_, err = fmt.Fprintf(w, "The tenant flag could not be read: %s.\n", s.BypassSource)
+	}
 	return err
 }
 

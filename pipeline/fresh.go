@@ -1,0 +1,65 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// CheckFresh verifies that a file in the snapshot is exactly what the
+// manifest says its stage wrote, and that the stage read the current version
+// of every snapshot table it used, all the way back to extraction. A snapshot
+// where an earlier stage was re-run without the later ones, or a file was
+// edited, fails with an error wrapping ErrStale that says what to re-run:
+// a plan computed from it would not describe the directory it claims to.
+func CheckFresh(dir string, m *Manifest, file string) error {
+	c := freshness{dir: dir, m: m, done: map[string]bool{}}
+	return c.check(file)
+}
+
+type freshness struct {
+	dir  string
+	m    *Manifest
+	done map[string]bool
+}
+
+func (c *freshness) check(file string) error {
+	if c.done[file] {
+		return nil
+	}
+	rec, out := c.m.Output(file)
+	if rec == nil {
+		return fmt.Errorf("%s: no stage in the manifest wrote it: %w", file, ErrStale)
+	}
+	sum, _, err := HashFile(filepath.Join(c.dir, file))
+	if err != nil {
+		return fmt.Errorf("%s (written by %s): %w", file, rec.Stage, err)
+	}
+	if sum != out.SHA256 {
+		return fmt.Errorf("%s was changed after %s wrote it (sha256 %s, manifest %s): %w", file, rec.Stage, short(sum), short(out.SHA256), ErrStale)
+	}
+	for _, in := range rec.Inputs {
+		if !in.Snapshot {
+			continue
+		}
+		prod, pout := c.m.Output(in.Path)
+		if prod == nil {
+			return fmt.Errorf("%s was computed from %s, which no stage in the manifest wrote: %w", file, in.Path, ErrStale)
+		}
+		if pout.SHA256 != in.SHA256 {
+			return fmt.Errorf("%s was computed from an older %s (%s ran again after %s): re-run %s: %w",
+				file, in.Path, prod.Stage, rec.Stage, rec.Stage, ErrStale)
+		}
+		if err := c.check(in.Path); err != nil {
+			return err
+		}
+	}
+	c.done[file] = true
+	return nil
+}
+
+func short(sum string) string {
+	if len(sum) > 12 {
+		return sum[:12]
+	}
+	return sum
+}

@@ -1,0 +1,131 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"syncgap/pipeline"
+	"syncgap/reports"
+	"syncgap/stages/plan"
+)
+
+// RollbackPolicy names reverse plans in the workbook and manifest.
+const RollbackPolicy = "rollback"
+
+// Reverse builds the reverse of every AD action the journal records as
+// applied: expecting the value apply wrote and restoring the value it
+// found, so a rollback is itself compare-and-swap and refuses to undo over
+// a later change.
+func Reverse(actions []pipeline.Action, st *State) []pipeline.Action {
+	var out []pipeline.Action
+	for i := range actions {
+		a := &actions[i]
+		e, ok := st.Outcomes[a.ActionID]
+		if a.Target != pipeline.TargetAD || !ok || e.Outcome != pipeline.Applied {
+			continue
+		}
+		before := e.Before
+		if before == nil {
+			before = []string{}
+		}
+		r := pipeline.Action{
+			Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: a.DN, UPN: a.UPN, EntraID: a.EntraID,
+			Attribute: a.Attribute, Expected: a.Value, Value: before, ADValue: a.Value, CloudValue: a.CloudValue,
+			Risk: a.Risk, MatchStatus: a.MatchStatus, State: a.State,
+			Reason: fmt.Sprintf("rollback of action %s (applied %s): restore the value it replaced", a.ActionID, e.Time.UTC().Format(time.RFC3339)),
+		}
+		switch {
+		case len(r.Value) == 0:
+			r.Op = pipeline.OpDelete
+		case len(r.Expected) == 0:
+			r.Op = pipeline.OpAdd
+		default:
+			r.Op = pipeline.OpReplace
+		}
+		r.ActionID = plan.ID(&r)
+		out = append(out, r)
+	}
+	return out
+}
+
+// RollbackStage writes into its snapshot a reverse plan of the apply
+// journaled in src: plan.parquet, report.xlsx and changes.ldif, to be
+// approved and applied like any plan.
+func RollbackStage(src string) pipeline.Stage {
+	return pipeline.Stage{Name: "rollback", Run: func(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
+		actions, hash, _, err := plan.Load(src)
+		if err != nil {
+			return nil, fmt.Errorf("rollback: %w", err)
+		}
+		jpath := filepath.Join(src, JournalFile)
+		entries, err := ReadJournal(jpath)
+		if err != nil {
+			return nil, err
+		}
+		st, err := Replay(entries)
+		if err != nil {
+			return nil, err
+		}
+		if st.PlanHash != hash {
+			return nil, fmt.Errorf("rollback: %s records plan %s, %s holds plan %s", jpath, short(st.PlanHash), src, short(hash))
+		}
+		if len(st.InFlight) > 0 {
+			return nil, fmt.Errorf("rollback: %d actions are still in flight in %s: run the same apply again to settle them first", len(st.InFlight), jpath)
+		}
+		rev := Reverse(actions, st)
+		var inputs []pipeline.InputRecord
+		for _, name := range []string{JournalFile, pipeline.FileName(pipeline.PlanTable)} {
+			p := filepath.Join(src, name)
+			sum, n, err := pipeline.HashFile(p)
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, pipeline.InputRecord{Path: p, SHA256: sum, Bytes: n})
+		}
+		rhash := plan.Hash(inputs, params, rev)
+		book := &reports.Plan{Policy: RollbackPolicy, Parameters: params, Hash: rhash, Actions: rev,
+			Notes: []string{"A reverse plan: each row restores the value an applied action replaced, only if the directory still holds what apply wrote."}}
+		outs, err := plan.WriteOutputs(dir, &reports.Audit{Snapshot: src, ToolVersion: pipeline.ToolVersion()}, book)
+		if err != nil {
+			return nil, err
+		}
+		return &pipeline.Result{Inputs: inputs, Outputs: outs, Detail: map[string]string{
+			plan.DetailHash: rhash, "actions_write": fmt.Sprint(len(rev)), "source_plan_hash": hash,
+		}}, nil
+	}}
+}
+
+// Verify reads back every approved AD action that has an outcome and
+// compares the directory with what it should hold: the new values where
+// applied, and otherwise what apply left there.
+func Verify(ctx context.Context, d Directory, ap *Approved, st *State) ([]pipeline.VerifyResult, error) {
+	var out []pipeline.VerifyResult
+	for i := range ap.AD {
+		a := &ap.AD[i]
+		e, ok := st.Outcomes[a.ActionID]
+		if !ok {
+			continue
+		}
+		want := a.Expected
+		switch e.Outcome {
+		case pipeline.Applied:
+			want = a.Value
+		case pipeline.Drifted:
+			want = e.Before // as found: apply left it alone
+		}
+		cur, err := d.Values(ctx, a.DN, a.Attribute)
+		if err != nil {
+			return nil, fmt.Errorf("verify %s of %s: %w", a.Attribute, a.DN, err)
+		}
+		if want == nil {
+			want = []string{}
+		}
+		out = append(out, pipeline.VerifyResult{
+			ActionID: a.ActionID, DN: a.DN, Attribute: a.Attribute, Outcome: e.Outcome,
+			Expected: want, Actual: cur, Matches: pipeline.Known(sameSet(cur, want)),
+		})
+	}
+	return out, nil
+}

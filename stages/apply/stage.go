@@ -1,0 +1,238 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"syncgap/pipeline"
+	"syncgap/stages/plan"
+)
+
+// LockFile guards a snapshot against two applies at once.
+const LockFile = "apply.lock"
+
+// Approved is what apply may do in a snapshot: the approved actions of a
+// current plan, in plan order.
+type Approved struct {
+	PlanHash  string
+	AD        []pipeline.Action // approved AD writes
+	Tenant    *pipeline.Action  // the approved tenant action, if any
+	Rejected  int
+	Undecided int
+	Inputs    []pipeline.InputRecord // plan.parquet and approvals.parquet
+}
+
+// LoadApproved reads and checks a snapshot for apply. It refuses a plan
+// that is stale or whose hash does not match the manifest, approvals that
+// are stale or belong to another plan, and a snapshot without approvals
+// (unless approveAll, for automation, approves every decidable action).
+func LoadApproved(dir string, approveAll bool) (*Approved, error) {
+	actions, hash, _, err := plan.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := &Approved{PlanHash: hash}
+	in, err := pipeline.TableInput(dir, pipeline.PlanTable)
+	if err != nil {
+		return nil, err
+	}
+	out.Inputs = append(out.Inputs, in)
+	decision := map[string]pipeline.Decision{}
+	if !approveAll {
+		m, err := pipeline.LoadManifest(dir)
+		if err != nil {
+			return nil, err
+		}
+		name := pipeline.FileName(pipeline.ApprovalsTable)
+		if err := pipeline.CheckFresh(dir, m, name); err != nil {
+			if rec, _ := m.Output(name); rec == nil {
+				return nil, fmt.Errorf("%s: no approvals: run syncgap approve with the signed workbook (or pass --approve-all)", dir)
+			}
+			return nil, fmt.Errorf("approvals: %w (run syncgap approve again for the current plan)", err)
+		}
+		rows, err := pipeline.ReadTable[pipeline.Approval](filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if r.PlanHash != hash {
+				return nil, fmt.Errorf("approvals are for plan %s, the snapshot's plan is %s: %w", short(r.PlanHash), short(hash), pipeline.ErrStale)
+			}
+			decision[r.ActionID] = r.Decision
+		}
+		in, err := pipeline.TableInput(dir, pipeline.ApprovalsTable)
+		if err != nil {
+			return nil, err
+		}
+		out.Inputs = append(out.Inputs, in)
+	}
+	for i := range actions {
+		a := actions[i]
+		if !a.Kind.Decidable() || a.Target == pipeline.TargetEntra {
+			continue
+		}
+		d := decision[a.ActionID]
+		if approveAll {
+			d = pipeline.Approve
+		}
+		switch {
+		case d == pipeline.Reject:
+			out.Rejected++
+		case d != pipeline.Approve:
+			out.Undecided++
+		case a.Target == pipeline.TargetTenant:
+			out.Tenant = &a
+		default:
+			out.AD = append(out.AD, a)
+		}
+	}
+	return out, nil
+}
+
+// Lock takes the snapshot's apply lock; release it with the returned func.
+// The lock is an flock, so a killed apply never leaves it held.
+func Lock(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("apply lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s: another apply is running on this snapshot", dir)
+		}
+		return nil, fmt.Errorf("apply lock: %w", err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// Tenant enables BypassDirSyncOverrides and reads it back; it is given by the
+// caller so this package does not depend on the Graph client.
+type Tenant func(ctx context.Context) (enabled bool, err error)
+
+// Summary counts outcomes of the approved actions after a run.
+type Summary struct {
+	Counts map[pipeline.Outcome]int
+	Tenant string // what became of the tenant action
+}
+
+// Execute applies the approved actions under the snapshot's journal, then
+// the tenant action if every approved AD action is applied, and writes
+// apply_results.parquet. It holds the snapshot's lock throughout.
+func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant Tenant) (*Summary, pipeline.OutputRecord, error) {
+	unlock, err := Lock(dir)
+	if err != nil {
+		return nil, pipeline.OutputRecord{}, err
+	}
+	defer unlock()
+	j, entries, err := OpenJournal(filepath.Join(dir, JournalFile))
+	if err != nil {
+		return nil, pipeline.OutputRecord{}, err
+	}
+	defer j.Close()
+	st, err := Replay(entries)
+	if err != nil {
+		return nil, pipeline.OutputRecord{}, err
+	}
+	if st.PlanHash != "" && st.PlanHash != ap.PlanHash {
+		return nil, pipeline.OutputRecord{}, fmt.Errorf("%s holds an apply of plan %s, the snapshot's plan is %s: apply a re-plan in a new snapshot",
+			JournalFile, short(st.PlanHash), short(ap.PlanHash))
+	}
+	eng := NewEngine(j, opts)
+	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st)
+
+	entries, err = ReadJournal(filepath.Join(dir, JournalFile))
+	if err != nil {
+		return nil, pipeline.OutputRecord{}, err
+	}
+	if st, err = Replay(entries); err != nil {
+		return nil, pipeline.OutputRecord{}, err
+	}
+	sum := &Summary{Counts: map[pipeline.Outcome]int{}}
+	if runErr == nil && ap.Tenant != nil {
+		runErr = eng.tenant(ctx, ap, st, tenant, sum)
+		if entries, err = ReadJournal(filepath.Join(dir, JournalFile)); err == nil {
+			st, err = Replay(entries)
+		}
+		if err != nil {
+			return nil, pipeline.OutputRecord{}, err
+		}
+	}
+	results := Results(ap, st)
+	for _, r := range results {
+		sum.Counts[r.Outcome]++
+	}
+	out, err := pipeline.WriteTable(dir, pipeline.ApplyResultsTable, results)
+	if err != nil {
+		return nil, out, err
+	}
+	return sum, out, runErr
+}
+
+// tenant runs the tenant action, last, and only when every approved AD
+// action is applied: enabling bypass with a correction missing would let
+// sync overwrite the very cloud value the plan meant to keep.
+func (e *Engine) tenant(ctx context.Context, ap *Approved, st *State, enable Tenant, sum *Summary) error {
+	a := ap.Tenant
+	if st.Final(a.ActionID) {
+		sum.Tenant = "already " + string(st.Outcomes[a.ActionID].Outcome)
+		return nil
+	}
+	pending := 0
+	for i := range ap.AD {
+		if o, ok := st.Outcomes[ap.AD[i].ActionID]; !ok || o.Outcome != pipeline.Applied {
+			pending++
+		}
+	}
+	if pending > 0 {
+		msg := strconv.Itoa(pending) + " approved AD actions are not applied (drifted or failed): re-extract, re-plan and apply that plan before enabling bypass"
+		sum.Tenant = "skipped: " + msg
+		return e.append(Entry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+	}
+	if enable == nil {
+		msg := "no Graph connection given (--graph …): the tenant flag was not changed"
+		sum.Tenant = "skipped: " + msg
+		return e.append(Entry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+	}
+	if err := e.append(Entry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
+		return err
+	}
+	on, err := enable(ctx)
+	switch {
+	case err != nil:
+		sum.Tenant = "failed: " + err.Error()
+		return e.outcome(a, pipeline.Failed, 0, err.Error(), a.Expected)
+	case !on:
+		sum.Tenant = "failed: the flag read back false"
+		return e.outcome(a, pipeline.Failed, 0, "enabled, but the flag read back false", a.Expected)
+	}
+	sum.Tenant = "applied: bypassDirSyncOverridesEnabled read back true"
+	return e.outcome(a, pipeline.Applied, 0, "read back true", a.Expected)
+}
+
+// Results is one row per approved action with its last journaled outcome;
+// an action the journal has no outcome for is skipped (not reached).
+func Results(ap *Approved, st *State) []pipeline.ApplyResult {
+	all := append([]pipeline.Action(nil), ap.AD...)
+	if ap.Tenant != nil {
+		all = append(all, *ap.Tenant)
+	}
+	out := make([]pipeline.ApplyResult, 0, len(all))
+	for _, a := range all {
+		r := pipeline.ApplyResult{ActionID: a.ActionID, Target: a.Target, DN: a.DN, Attribute: a.Attribute,
+			Outcome: pipeline.Skipped, Message: "not reached (the run was interrupted)", Before: a.Expected, After: a.Value}
+		if e, ok := st.Outcomes[a.ActionID]; ok {
+			r.Outcome, r.LDAPCode, r.Message, r.Before = e.Outcome, int64(e.LDAPCode), e.Message, e.Before
+		}
+		if st.InFlight[a.ActionID] {
+			r.Message = "in flight when the run stopped: the next run checks the directory"
+		}
+		out = append(out, r)
+	}
+	return out
+}

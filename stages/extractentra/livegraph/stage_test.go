@@ -1,0 +1,148 @@
+package livegraph
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"syncgap/fixtures/graphserver"
+	"syncgap/fixtures/tenantgen"
+	"syncgap/pipeline"
+	"syncgap/stages/extractentra"
+)
+
+func readTables(t *testing.T, dir string) ([]pipeline.EntraUser, []pipeline.TenantFlag) {
+	t.Helper()
+	users, err := pipeline.ReadTable[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, err := pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users, flags
+}
+
+// TestLiveEqualsExport reads one generated tenant both ways, the export
+// path from its saved Graph pages and the live path from the test server
+// serving those pages, each with the MSOnline CSV added: every column but
+// origin (and the tenant rows' source) must be equal.
+func TestLiveEqualsExport(t *testing.T) {
+	dir, data := tenant(t, 3000)
+	msol := filepath.Join(dir, tenantgen.MsolFile)
+	ctx := context.Background()
+
+	exportSnap := t.TempDir()
+	if _, err := pipeline.RunStage(ctx, exportSnap, extractentra.Stage(), extractentra.ExportParams(
+		[]string{filepath.Join(dir, tenantgen.GraphDir), msol}, filepath.Join(dir, tenantgen.FeaturesFile))); err != nil {
+		t.Fatal(err)
+	}
+	_, base := start(t, data, graphserver.Config{})
+	cfg := tokenConfig(base)
+	cfg.Exports = []string{msol}
+	liveSnap := t.TempDir()
+	rec, err := pipeline.RunStage(ctx, liveSnap, Stage(cfg), Params(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	eu, ef := readTables(t, exportSnap)
+	lu, lf := readTables(t, liveSnap)
+	if len(eu) != len(lu) || len(eu) < 2000 {
+		t.Fatalf("%d users live, %d from the export", len(lu), len(eu))
+	}
+	alt := 0
+	for i := range eu {
+		if lu[i].Origin != base+"/v1.0/users" {
+			t.Fatalf("live origin %q", lu[i].Origin)
+		}
+		e, l := eu[i], lu[i]
+		e.Origin, l.Origin = "", ""
+		if !reflect.DeepEqual(e, l) {
+			t.Fatalf("row %d differs:\nexport %+v\nlive   %+v", i, e, l)
+		}
+		if e.AlternateMobilePhones != nil {
+			alt++
+		}
+	}
+	if alt == 0 {
+		t.Error("no user has AlternateMobilePhones: the MSOnline CSV was not merged")
+	}
+	if len(ef) != len(lf) {
+		t.Fatalf("%d tenant rows live, %d from the file", len(lf), len(ef))
+	}
+	for i := range ef {
+		if ef[i].Feature != lf[i].Feature || ef[i].Enabled != lf[i].Enabled || lf[i].Source != base+"/v1.0/directory/onPremisesSynchronization" {
+			t.Errorf("tenant row %d: file %+v, live %+v", i, ef[i], lf[i])
+		}
+	}
+	if rec.Detail["formats"] != "graph-live, msonline-csv" || rec.Parameters[ParamEndpoint] != base || rec.Parameters[ParamAuth] != "access-token" {
+		t.Errorf("manifest record: %+v %+v", rec.Detail, rec.Parameters)
+	}
+	if len(rec.Inputs) != 1 || rec.Inputs[0].Path != msol {
+		t.Errorf("inputs %+v", rec.Inputs)
+	}
+}
+
+func TestDeniedFeaturesStillExtractUsers(t *testing.T) {
+	_, data := tenant(t, 3000)
+	_, base := start(t, data, graphserver.Config{Faults: graphserver.Faults{DenyFeatures: true}})
+	snap := t.TempDir()
+	cfg := tokenConfig(base)
+	rec, err := pipeline.RunStage(context.Background(), snap, Stage(cfg), Params(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, flags := readTables(t, snap)
+	if len(users) != len(data.Users) {
+		t.Errorf("%d users, want %d", len(users), len(data.Users))
+	}
+	if len(flags) != 1 || flags[0].Feature != pipeline.BypassFeature || flags[0].Enabled.Valid ||
+		!strings.Contains(flags[0].Source, "permission denied (403 Authorization_RequestDenied") ||
+		!strings.Contains(flags[0].Source, "OnPremDirectorySynchronization.Read.All") {
+		t.Errorf("tenant rows %+v", flags)
+	}
+	if rec.Detail["tenant_features"] != "unknown: permission denied" {
+		t.Errorf("detail %+v", rec.Detail)
+	}
+}
+
+func TestFailedExtractWritesNoTable(t *testing.T) {
+	_, data := tenant(t, 3000)
+	for _, tt := range []struct {
+		name string
+		cfg  graphserver.Config
+	}{
+		{"throttled to the end", graphserver.Config{Faults: graphserver.Faults{ThrottleRate: 1, RetryAfter: "0.01"}}},
+		{"expired token", graphserver.Config{Expired: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, base := start(t, data, tt.cfg)
+			snap := t.TempDir()
+			cfg := tokenConfig(base)
+			cfg.Retry.MaxRetries = 2
+			if _, err := pipeline.RunStage(context.Background(), snap, Stage(cfg), Params(cfg)); err == nil {
+				t.Fatal("no error")
+			}
+			entries, _ := os.ReadDir(snap)
+			for _, e := range entries {
+				t.Errorf("left %s behind", e.Name())
+			}
+		})
+	}
+}
+
+func TestParamsHoldNoSecrets(t *testing.T) {
+	cfg := Config{Endpoint: "https://graph.microsoft.us/", TenantID: "t", ClientID: "c", Auth: AuthClientSecret,
+		Secrets: Secrets{ClientSecret: "SECRET", CertPassword: "SECRET", AccessToken: "SECRET"}, Exports: []string{"msol.csv"}}
+	got := Params(cfg)
+	want := map[string]string{ParamEndpoint: "https://graph.microsoft.us", ParamTenantID: "t", ParamClientID: "c",
+		ParamAuth: "client-secret", extractentra.ParamExport + "1": "msol.csv"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Params = %v, want %v", got, want)
+	}
+}
