@@ -324,3 +324,35 @@ func TestLDAPSourceValidate(t *testing.T) {
 		t.Errorf("params %v", p)
 	}
 }
+
+func TestLDAPBadEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func([]fakeEntry) []fakeEntry
+		want string
+	}{
+		{"bad whenChanged", func(es []fakeEntry) []fakeEntry {
+			for i, a := range es[4].attrs {
+				if a.name == "whenChanged" {
+					es[4].attrs[i].values = vals("yesterday")
+				}
+			}
+			return es
+		}, `: entry "CN=Usér 00004,OU=Staff,OU=Fake,DC=fake,DC=test": whenChanged: bad GeneralizedTime "yesterday"`},
+		{"same DN twice", func(es []fakeEntry) []fakeEntry { return append(es, es[2]) },
+			`: entry "CN=Usér 00002,OU=Staff,OU=Fake,DC=fake,DC=test" returned twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			entries, _ := fakeUsers(10, -1, 0)
+			s := newFakeAD(t, tc.edit(entries)).start()
+			src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 3}}
+			_, _, err := src.collect(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), src.Conn.Server()) {
+				t.Fatalf("error %v, want %q after the server", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") || s.conns.Load() != 1 {
+				t.Errorf("multi-line error or retried (%d connections)", s.conns.Load())
+			}
+		})
+	}
+}
