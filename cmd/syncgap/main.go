@@ -98,7 +98,7 @@ replayed later with byte-identical results.`,
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
-		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(),
+		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
 		newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
 	)
 	return root

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"syncgap/fixtures/samba"
+	"syncgap/fixtures/tenantgen"
+	"syncgap/pipeline"
+	"syncgap/stages/apply"
+	"syncgap/stages/extractad"
+)
+
+// applyEnv is a Samba DC seeded from a generated tenant, with the cloud side
+// of the same tenant on disk, and the flags to reach the DC.
+type applyEnv struct {
+	dc   *samba.DC
+	work string
+	ldap []string // connection and bind flags for apply, verify and extract-ad
+	data string   // the generated tenant (graph pages, msol.csv)
+}
+
+func newApplyEnv(t *testing.T, users int, seed int64) *applyEnv {
+	t.Helper()
+	dc := samba.Start(t)
+	dc.Seed(t, users, seed)
+	e := &applyEnv{dc: dc, work: t.TempDir()}
+	e.data = filepath.Join(e.work, "tenant")
+	if _, err := tenantgen.Generate(tenantgen.Config{Users: users, Seed: seed}, e.data); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SG_APPLY_PW", dc.Password)
+	e.ldap = []string{"--ldap", dc.LDAPSURL, "--ca-file", dc.CAFile, "--bind-dn", dc.AdminUPN, "--password-env", "SG_APPLY_PW"}
+	return e
+}
+
+// audit extracts both sides live/exported into a new snapshot.
+func (e *applyEnv) audit(t *testing.T, name string) string {
+	t.Helper()
+	snap := filepath.Join(e.work, name)
+	args := append([]string{"audit"}, e.ldap...)
+	args = append(args, "--base", e.dc.BaseDN, "--export", filepath.Join(e.data, "graph"), "--export", filepath.Join(e.data, "msol.csv"),
+		"--tenant-features", filepath.Join(e.data, "tenant-features.json"), "--out", snap)
+	mustRun(t, args...)
+	return snap
+}
+
+// export reads AD's users now, as a table keyed by DN.
+func (e *applyEnv) export(t *testing.T, name string) map[string]pipeline.ADUser {
+	t.Helper()
+	snap := filepath.Join(e.work, name)
+	mustRun(t, append(append([]string{"extract-ad"}, e.ldap...), "--base", e.dc.BaseDN, "--out", snap)...)
+	out := map[string]pipeline.ADUser{}
+	for _, u := range adUsers(t, snap) {
+		u.WhenChanged, u.Origin = time.Time{}, ""
+		out[strings.ToLower(u.DN)] = u
+	}
+	return out
+}
+
+func (e *applyEnv) conn(t *testing.T) *ldap.Conn {
+	t.Helper()
+	c, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: e.dc.LDAPSURL, CAFile: e.dc.CAFile,
+		BindID: e.dc.AdminUPN, Password: e.dc.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// values is an attribute of a user as a sorted list ("" is no value).
+func values(u pipeline.ADUser, attr string) []string {
+	var v []string
+	if attr == "mobile" {
+		if u.Mobile != "" {
+			v = []string{u.Mobile}
+		}
+	} else {
+		v = slices.Clone(u.OtherMobile)
+	}
+	slices.Sort(v)
+	return v
+}
+
+func sorted(v []string) []string {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+// expectState checks that AD now holds want's values for the given actions
+// and before's everywhere else.
+func expectState(t *testing.T, before, after map[string]pipeline.ADUser, changed map[string][]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("%d users before, %d after", len(before), len(after))
+	}
+	bad := 0
+	for dn, b := range before {
+		a, ok := after[dn]
+		if !ok {
+			t.Errorf("%s vanished", dn)
+			continue
+		}
+		for _, attr := range []string{"mobile", "otherMobile"} {
+			want := values(b, attr)
+			if v, ok := changed[dn+"|"+strings.ToLower(attr)]; ok {
+				want = sorted(v)
+			}
+			if got := values(a, attr); !slices.Equal(sorted(got), sorted(want)) {
+				bad++
+				if bad < 10 {
+					t.Errorf("%s %s: %q, want %q", dn, attr, got, want)
+				}
+			}
+		}
+		a.Mobile, b.Mobile, a.OtherMobile, b.OtherMobile = "", "", nil, nil
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			bad++
+			if bad < 10 {
+				t.Errorf("%s: other attributes changed:\n%+v\n%+v", dn, b, a)
+			}
+		}
+	}
+}
+
+func TestApplyAgainstSamba(t *testing.T) {
+	e := newApplyEnv(t, 1200, 21)
+	snap := e.audit(t, "snap")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins")
+	acts := readPlan(t, snap)
+	var ad []pipeline.Action
+	for _, a := range acts {
+		if a.Target == pipeline.TargetAD && a.Kind.Decidable() {
+			ad = append(ad, a)
+		}
+	}
+	if len(ad) < 30 {
+		t.Fatalf("only %d AD actions planned", len(ad))
+	}
+	// The board approves two in three, rejects the rest.
+	decisions := map[string]string{}
+	approved := map[string]pipeline.Action{}
+	for i, a := range ad {
+		if i%3 == 2 {
+			decisions[a.ActionID] = "Reject"
+			continue
+		}
+		decisions[a.ActionID] = "Approve"
+		approved[a.ActionID] = a
+	}
+	signed := filepath.Join(e.work, "signed.xlsx")
+	signWorkbook(t, filepath.Join(snap, "report.xlsx"), signed, map[string]any{"decisions": decisions, "approver": "Dana", "role": "CAB"})
+	mustRun(t, "approve", "--snapshot", snap, "--workbook", signed)
+
+	before := e.export(t, "before")
+
+	// Dry run: says what it would do, writes nothing.
+	out := mustRun(t, append([]string{"apply", "--snapshot", snap}, e.ldap...)...)
+	if !strings.Contains(out, "Dry run") || !strings.Contains(out, fmt.Sprintf("Approved AD actions: %d to apply", len(approved))) {
+		t.Errorf("dry run output:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(snap, apply.JournalFile)); err == nil {
+		t.Error("the dry run wrote a journal")
+	}
+
+	// Drift: one approved mobile action's value changes in AD after the plan.
+	var drift pipeline.Action
+	for _, a := range approved {
+		if a.Attribute == "mobile" && len(a.Expected) == 1 && (drift.ActionID == "" || a.ActionID < drift.ActionID) {
+			drift = a
+		}
+	}
+	if drift.ActionID == "" {
+		t.Fatal("no approved mobile replace to drift")
+	}
+	c := e.conn(t)
+	m := ldap.NewModifyRequest(drift.DN, nil)
+	m.Replace("mobile", []string{"+1 206 555 0177"})
+	if err := c.Modify(m); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	before[strings.ToLower(drift.DN)] = func(u pipeline.ADUser) pipeline.ADUser { u.Mobile = "+1 206 555 0177"; return u }(before[strings.ToLower(drift.DN)])
+
+	out = mustRun(t, append([]string{"apply", "--snapshot", snap, "--execute", "--concurrency", "3"}, e.ldap...)...)
+	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 1 (left alone), failed 0", len(approved)-1)) {
+		t.Errorf("apply output:\n%s", out)
+	}
+	results, err := pipeline.ReadTable[pipeline.ApplyResult](filepath.Join(snap, "apply_results.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.ActionID == drift.ActionID && (r.Outcome != pipeline.Drifted || !strings.Contains(r.Message, "0177")) {
+			t.Errorf("drifted action: %+v", r)
+		}
+	}
+	after := e.export(t, "after")
+	changed := map[string][]string{}
+	for id, a := range approved {
+		if id != drift.ActionID {
+			changed[strings.ToLower(a.DN)+"|"+strings.ToLower(a.Attribute)] = a.Value
+		}
+	}
+	expectState(t, before, after, changed)
+
+	// A rerun repeats nothing.
+	out = mustRun(t, append([]string{"apply", "--snapshot", snap, "--execute"}, e.ldap...)...)
+	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 1", len(approved)-1)) {
+		t.Errorf("rerun output:\n%s", out)
+	}
+	entries, err := apply.ReadJournal(filepath.Join(snap, apply.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	intents := map[string]int{}
+	for _, en := range entries {
+		if en.Event == apply.EventIntent {
+			intents[en.ActionID]++
+		}
+	}
+	for id, n := range intents {
+		if n != 1 {
+			t.Errorf("action %s attempted %d times", id, n)
+		}
+	}
+
+	// verify: every action holds what it should.
+	out = mustRun(t, append([]string{"verify", "--snapshot", snap}, e.ldap...)...)
+	if !strings.Contains(out, fmt.Sprintf("Verified %d actions: 0 differ", len(approved))) {
+		t.Errorf("verify output:\n%s", out)
+	}
+
+	// Rollback restores every original value (the drifted one was never touched).
+	rb := filepath.Join(e.work, "rollback")
+	mustRun(t, "rollback", "--snapshot", snap, "--out", rb)
+	mustRun(t, append([]string{"apply", "--snapshot", rb, "--approve-all", "--execute"}, e.ldap...)...)
+	expectState(t, before, e.export(t, "restored"), nil)
+
+	// The password appears nowhere in what syncgap wrote.
+	for _, dir := range []string{snap, rb} {
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				if b, _ := os.ReadFile(p); strings.Contains(string(b), e.dc.Password) {
+					t.Errorf("%s contains the bind password", p)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// TestApplySurvivesKills kills apply at 20 random points of a 2,000-action
+// run and reruns it each time, then once more to the end: every action is
+// applied exactly once and AD holds exactly the planned values.
+func TestApplySurvivesKills(t *testing.T) {
+	users := 14000
+	if testing.Short() {
+		users = 3000
+	}
+	e := newApplyEnv(t, users, 22)
+	snap := e.audit(t, "snap")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "review")
+	var ad []pipeline.Action
+	for _, a := range readPlan(t, snap) {
+		if a.Target == pipeline.TargetAD && a.Kind.Decidable() {
+			ad = append(ad, a)
+		}
+	}
+	if !testing.Short() && len(ad) < 2000 {
+		t.Fatalf("only %d actions; the test wants 2,000", len(ad))
+	}
+	before := e.export(t, "before")
+	args := append([]string{"apply", "--snapshot", snap, "--approve-all", "--execute", "--concurrency", "4", "--rate", "0"}, e.ldap...)
+
+	// How long an uninterrupted run would take is unknown; kill early
+	// first, then at random points, stopping once a run completes.
+	rng := rand.New(rand.NewPCG(1, 2))
+	kills := 0
+	for i := 0; i < 20; i++ {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = os.Environ()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d ended on its own with %v", i, err)
+			}
+			i = 20 // finished before this kill
+		case <-time.After(time.Duration(200+rng.IntN(1500)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+	}
+	if kills < 5 {
+		t.Errorf("only %d kills landed before the run finished", kills)
+	}
+	out := mustRun(t, args...)
+	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 0 (left alone), failed 0, not reached 0", len(ad))) {
+		t.Errorf("final run after %d kills:\n%s", kills, out)
+	}
+	entries, err := apply.ReadJournal(filepath.Join(snap, apply.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := map[string]int{}
+	for _, en := range entries {
+		if en.Event == apply.EventOutcome && en.Outcome == pipeline.Applied {
+			applied[en.ActionID]++
+		}
+	}
+	changed := map[string][]string{}
+	for _, a := range ad {
+		if applied[a.ActionID] != 1 {
+			t.Errorf("action %s journaled applied %d times", a.ActionID, applied[a.ActionID])
+		}
+		changed[strings.ToLower(a.DN)+"|"+strings.ToLower(a.Attribute)] = a.Value
+	}
+	expectState(t, before, e.export(t, "after"), changed)
+	t.Logf("%d actions, %d kills", len(ad), kills)
+}
