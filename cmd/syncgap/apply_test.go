@@ -269,7 +269,7 @@ func TestApplyAgainstSamba(t *testing.T) {
 // run and reruns it each time, then once more to the end: every action is
 // applied exactly once and AD holds exactly the planned values.
 func TestApplySurvivesKills(t *testing.T) {
-	users := 14000
+	users := 16000
 	if testing.Short() {
 		users = 3000
 	}
@@ -288,32 +288,44 @@ func TestApplySurvivesKills(t *testing.T) {
 	before := e.export(t, "before")
 	args := append([]string{"apply", "--snapshot", snap, "--approve-all", "--execute", "--concurrency", "4", "--rate", "0"}, e.ldap...)
 
-	// How long an uninterrupted run would take is unknown; kill early
-	// first, then at random points, stopping once a run completes.
+	// Kill points spread over the run: when the journal reaches a random
+	// line count (two lines an action: intent, outcome), SIGKILL.
 	rng := rand.New(rand.NewPCG(1, 2))
+	points := make([]int, 20)
+	for i := range points {
+		points[i] = 1 + rng.IntN(2*len(ad))
+	}
+	slices.Sort(points)
+	journal := filepath.Join(snap, apply.JournalFile)
 	kills := 0
-	for i := 0; i < 20; i++ {
+	for _, at := range points {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = os.Environ()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("run %d ended on its own with %v", i, err)
+	wait:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("a run ended on its own with %v", err)
+				}
+				break wait
+			case <-time.After(time.Millisecond):
+				b, _ := os.ReadFile(journal)
+				if strings.Count(string(b), "\n") >= at {
+					cmd.Process.Signal(syscall.SIGKILL)
+					<-done
+					kills++
+					break wait
+				}
 			}
-			i = 20 // finished before this kill
-		case <-time.After(time.Duration(200+rng.IntN(1500)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
 		}
 	}
-	if kills < 5 {
-		t.Errorf("only %d kills landed before the run finished", kills)
+	if kills < 15 {
+		t.Errorf("only %d of 20 kills landed before the run finished", kills)
 	}
 	out := mustRun(t, args...)
 	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 0 (left alone), failed 0, not reached 0", len(ad))) {
