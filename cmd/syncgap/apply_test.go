@@ -2,7 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +21,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"syncgap/fixtures/graphserver"
 	"syncgap/fixtures/samba"
 	"syncgap/fixtures/tenantgen"
 	"syncgap/pipeline"
@@ -141,19 +148,26 @@ func expectState(t *testing.T, before, after map[string]pipeline.ADUser, changed
 func TestApplyAgainstSamba(t *testing.T) {
 	e := newApplyEnv(t, 1200, 21)
 	snap := e.audit(t, "snap")
-	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins", "--enable-bypass")
 	acts := readPlan(t, snap)
 	var ad []pipeline.Action
+	var tenantID string
 	for _, a := range acts {
 		if a.Target == pipeline.TargetAD && a.Kind.Decidable() {
 			ad = append(ad, a)
 		}
+		if a.Target == pipeline.TargetTenant {
+			tenantID = a.ActionID
+		}
+	}
+	if tenantID == "" {
+		t.Fatal("no tenant action planned")
 	}
 	if len(ad) < 30 {
 		t.Fatalf("only %d AD actions planned", len(ad))
 	}
 	// The board approves two in three, rejects the rest.
-	decisions := map[string]string{}
+	decisions := map[string]string{tenantID: "Approve"}
 	approved := map[string]pipeline.Action{}
 	for i, a := range ad {
 		if i%3 == 2 {
@@ -197,9 +211,17 @@ func TestApplyAgainstSamba(t *testing.T) {
 	c.Close()
 	before[strings.ToLower(drift.DN)] = func(u pipeline.ADUser) pipeline.ADUser { u.Mobile = "+1 206 555 0177"; return u }(before[strings.ToLower(drift.DN)])
 
-	out = mustRun(t, append([]string{"apply", "--snapshot", snap, "--execute", "--concurrency", "3"}, e.ldap...)...)
-	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 1 (left alone), failed 0", len(approved)-1)) {
+	ep, srv := graphServer(t, e.data, graphserver.Faults{})
+	graphArgs := []string{"--graph", "--graph-endpoint", ep, "--access-token-env", "SG_TOKEN"}
+	t.Setenv("SG_TOKEN", graphToken)
+	out = mustRun(t, append(append([]string{"apply", "--snapshot", snap, "--execute", "--concurrency", "3"}, e.ldap...), graphArgs...)...)
+	// Counts include the tenant action, skipped: one AD action drifted.
+	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 1 (left alone), failed 0, not reached 1", len(approved)-1)) ||
+		!strings.Contains(out, "Tenant action: skipped: 1 approved AD actions are not applied") {
 		t.Errorf("apply output:\n%s", out)
+	}
+	if bypassOn(t, ep) || srv.Stats().Patches.Load() != 0 {
+		t.Error("the tenant flag was changed although an AD action drifted")
 	}
 	results, err := pipeline.ReadTable[pipeline.ApplyResult](filepath.Join(snap, "apply_results.parquet"))
 	if err != nil {
@@ -249,7 +271,26 @@ func TestApplyAgainstSamba(t *testing.T) {
 	// Rollback restores every original value (the drifted one was never touched).
 	rb := filepath.Join(e.work, "rollback")
 	mustRun(t, "rollback", "--snapshot", snap, "--out", rb)
-	mustRun(t, append([]string{"apply", "--snapshot", rb, "--approve-all", "--execute"}, e.ldap...)...)
+	// Through a proxy that drops every connection a few times mid-run.
+	proxy := startDropProxy(t, "127.0.0.1:636")
+	rbArgs := []string{"apply", "--snapshot", rb, "--approve-all", "--execute", "--rate", "40",
+		"--ldap", "ldaps://" + proxy.addr(), "--ca-file", e.dc.CAFile, "--bind-dn", e.dc.AdminUPN, "--password-env", "SG_APPLY_PW"}
+	cmd := exec.Command(bin, rbArgs...)
+	var rbOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &rbOut, &rbOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		time.Sleep(250 * time.Millisecond)
+		proxy.dropAll()
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("rollback apply with dropped connections: %v\n%s", err, rbOut.String())
+	}
+	if proxy.dropped() == 0 || !strings.Contains(rbOut.String(), fmt.Sprintf("Applied %d, drifted 0 (left alone), failed 0", len(approved)-1)) {
+		t.Errorf("%d connections dropped; output:\n%s", proxy.dropped(), rbOut.String())
+	}
 	expectState(t, before, e.export(t, "restored"), nil)
 
 	// The password appears nowhere in what syncgap wrote.
@@ -275,7 +316,7 @@ func TestApplySurvivesKills(t *testing.T) {
 	}
 	e := newApplyEnv(t, users, 22)
 	snap := e.audit(t, "snap")
-	mustRun(t, "plan", "--snapshot", snap, "--policy", "review")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "review", "--enable-bypass")
 	var ad []pipeline.Action
 	for _, a := range readPlan(t, snap) {
 		if a.Target == pipeline.TargetAD && a.Kind.Decidable() {
@@ -327,9 +368,17 @@ func TestApplySurvivesKills(t *testing.T) {
 	if kills < 15 {
 		t.Errorf("only %d of 20 kills landed before the run finished", kills)
 	}
-	out := mustRun(t, args...)
-	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 0 (left alone), failed 0, not reached 0", len(ad))) {
+	// The last run also enables the tenant flag, through a Graph server
+	// answering 429 to half the requests.
+	ep, srv := graphServer(t, e.data, graphserver.Faults{Seed: 3, ThrottleRate: 0.5, RetryAfter: "0.2"})
+	t.Setenv("SG_TOKEN", graphToken)
+	out := mustRun(t, append(args, "--graph", "--graph-endpoint", ep, "--access-token-env", "SG_TOKEN")...)
+	if !strings.Contains(out, fmt.Sprintf("Applied %d, drifted 0 (left alone), failed 0, not reached 0", len(ad)+1)) ||
+		!strings.Contains(out, "Tenant action: applied: bypassDirSyncOverridesEnabled read back true") {
 		t.Errorf("final run after %d kills:\n%s", kills, out)
+	}
+	if !bypassOn(t, ep) || srv.Stats().Throttled.Load() == 0 {
+		t.Errorf("flag on %v after %d 429s", bypassOn(t, ep), srv.Stats().Throttled.Load())
 	}
 	entries, err := apply.ReadJournal(filepath.Join(snap, apply.JournalFile))
 	if err != nil {
@@ -350,4 +399,107 @@ func TestApplySurvivesKills(t *testing.T) {
 	}
 	expectState(t, before, e.export(t, "after"), changed)
 	t.Logf("%d actions, %d kills", len(ad), kills)
+}
+
+// graphServer serves the generated tenant's cloud side like Graph.
+func graphServer(t *testing.T, dir string, faults graphserver.Faults) (string, *graphserver.Server) {
+	t.Helper()
+	d, err := graphserver.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := graphserver.New(d, graphserver.Config{Token: graphToken, Faults: faults})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL, srv
+}
+
+// bypassOn asks the server for the flag, as a Graph client would (retrying
+// the 429s it may inject).
+func bypassOn(t *testing.T, ep string) bool {
+	t.Helper()
+	for range 100 {
+		req, _ := http.NewRequest("GET", ep+"/v1.0/directory/onPremisesSynchronization", nil)
+		req.Header.Set("Authorization", "Bearer "+graphToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Value []struct {
+				Features map[string]any `json:"features"`
+			} `json:"value"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil || resp.StatusCode != 200 || len(body.Value) != 1 {
+			t.Fatalf("GET onPremisesSynchronization: %d %v %+v", resp.StatusCode, err, body)
+		}
+		return body.Value[0].Features[pipeline.BypassFeature] == true
+	}
+	t.Fatal("the Graph server kept throttling")
+	return false
+}
+
+// dropProxy forwards TCP to target and can cut every open connection, as a
+// network failure or a DC restart would.
+type dropProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	drops  int
+}
+
+func startDropProxy(t *testing.T, target string) *dropProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &dropProxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.dropAll() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *dropProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *dropProxy) dropAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.conns) > 0 {
+		p.drops++
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *dropProxy) dropped() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.drops
 }
