@@ -339,8 +339,16 @@ func TestApplySurvivesKills(t *testing.T) {
 	slices.Sort(points)
 	journal := filepath.Join(snap, apply.JournalFile)
 	kills := 0
-	for _, at := range points {
+	for i, at := range points {
+		// The first stop is Ctrl-C: apply must finish and journal the
+		// writes in flight, and say how to resume.
+		sig := syscall.SIGKILL
+		if i == 0 {
+			sig = syscall.SIGINT
+		}
 		cmd := exec.Command(bin, args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -351,15 +359,25 @@ func TestApplySurvivesKills(t *testing.T) {
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Fatalf("a run ended on its own with %v", err)
+					t.Fatalf("a run ended on its own with %v\n%s", err, stderr.String())
 				}
 				break wait
 			case <-time.After(time.Millisecond):
 				b, _ := os.ReadFile(journal)
 				if strings.Count(string(b), "\n") >= at {
-					cmd.Process.Signal(syscall.SIGKILL)
+					cmd.Process.Signal(sig)
 					<-done
 					kills++
+					if sig == syscall.SIGINT {
+						entries, err := apply.ReadJournal(journal)
+						if err != nil {
+							t.Fatal(err)
+						}
+						st, _ := apply.Replay(entries)
+						if len(st.InFlight) != 0 || !strings.Contains(stderr.String(), "interrupted: every write in flight was journaled") {
+							t.Errorf("after Ctrl-C: %d in flight; stderr:\n%s", len(st.InFlight), stderr.String())
+						}
+					}
 					break wait
 				}
 			}
@@ -502,4 +520,64 @@ func (p *dropProxy) dropped() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.drops
+}
+
+// TestApplyRefuses: the refusals that need no directory, through the binary.
+func TestApplyRefuses(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snap")
+	mustAudit(t, demoArgs(t, snap))
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins")
+
+	_, stderr, code := syncgap(t, "apply", "--snapshot", snap)
+	if code == 0 || !strings.Contains(stderr, "no approvals: run syncgap approve") {
+		t.Errorf("no approvals: exit %d\n%s", code, stderr)
+	}
+	out := mustRun(t, "apply", "--snapshot", snap, "--approve-all")
+	if !strings.Contains(out, "Dry run") {
+		t.Errorf("dry run with --approve-all:\n%s", out)
+	}
+	_, stderr, code = syncgap(t, "apply", "--snapshot", snap, "--approve-all", "--execute")
+	if code == 0 || !strings.Contains(stderr, "--execute needs --ldap") {
+		t.Errorf("execute without a server: exit %d\n%s", code, stderr)
+	}
+
+	// Approvals of the plan, then a replan: they are for another plan now.
+	var decisions = map[string]string{}
+	for _, a := range readPlan(t, snap) {
+		if a.Kind.Decidable() {
+			decisions[a.ActionID] = "Approve"
+		}
+	}
+	signed := filepath.Join(dir, "signed.xlsx")
+	signWorkbook(t, filepath.Join(snap, "report.xlsx"), signed, map[string]any{"decisions": decisions, "approver": "D"})
+	mustRun(t, "approve", "--snapshot", snap, "--workbook", signed)
+	mustRun(t, "apply", "--snapshot", snap)
+	mustRun(t, "replan", "--snapshot", snap, "--policy", "review")
+	_, stderr, code = syncgap(t, "apply", "--snapshot", snap)
+	if code == 0 || !strings.Contains(stderr, "snapshot is stale") || !strings.Contains(stderr, "approve again") {
+		t.Errorf("approvals of an earlier plan: exit %d\n%s", code, stderr)
+	}
+
+	// A plan edited after it was made.
+	p := filepath.Join(snap, "plan.parquet")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, append(b, ' '), 0o644)
+	_, stderr, code = syncgap(t, "apply", "--snapshot", snap, "--approve-all")
+	if code == 0 || !strings.Contains(stderr, "plan.parquet was changed after plan wrote it") {
+		t.Errorf("edited plan: exit %d\n%s", code, stderr)
+	}
+
+	// A second apply while one holds the lock.
+	unlock, err := apply.Lock(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	os.WriteFile(p, b, 0o644)
+	t.Setenv("SG_NOPE_PW", "x")
+	_, stderr, code = syncgap(t, "apply", "--snapshot", snap, "--approve-all", "--execute", "--ldap", "ldaps://127.0.0.1:1", "--bind-dn", "x@y", "--password-env", "SG_NOPE_PW")
+	if code == 0 || !strings.Contains(stderr, "another apply is running on this snapshot") {
+		t.Errorf("second apply: exit %d\n%s", code, stderr)
+	}
 }
