@@ -581,3 +581,40 @@ func TestApplyRefuses(t *testing.T) {
 		t.Errorf("second apply: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestChangesLDIFWithLdapmodify applies plan's changes.ldif with OpenLDAP's
+// ldapmodify against the Samba DC: AD ends up with the planned values, and
+// a second run is refused because the expected values are gone (the
+// compare-and-swap form works in the real tool too).
+func TestChangesLDIFWithLdapmodify(t *testing.T) {
+	e := newApplyEnv(t, 400, 23)
+	snap := e.audit(t, "snap")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins", "--missing-in-entra", "clear-ad")
+	changed := map[string][]string{}
+	n := 0
+	for _, a := range readPlan(t, snap) {
+		if a.Target == pipeline.TargetAD && a.Kind.Decidable() {
+			changed[strings.ToLower(a.DN)+"|"+strings.ToLower(a.Attribute)] = a.Value
+			n++
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d AD actions", n)
+	}
+	before := e.export(t, "before")
+	ldapmodify := func() (string, error) {
+		cmd := exec.Command("ldapmodify", "-x", "-H", e.dc.LDAPSURL, "-D", e.dc.AdminUPN, "-y", filepath.Join(e.dc.Dir, "admin.pass"),
+			"-f", filepath.Join(snap, "changes.ldif"))
+		cmd.Env = append(os.Environ(), "LDAPTLS_CACERT="+e.dc.CAFile)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := ldapmodify(); err != nil {
+		t.Fatalf("ldapmodify: %v\n%s", err, out)
+	}
+	expectState(t, before, e.export(t, "after"), changed)
+	out, err := ldapmodify()
+	if err == nil || !(strings.Contains(out, "No such attribute (16)") || strings.Contains(out, "Type or value exists (20)")) {
+		t.Errorf("a second ldapmodify run was not refused: %v\n%s", err, out)
+	}
+}
