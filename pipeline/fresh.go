@@ -35,7 +35,7 @@ func (c *freshness) check(file string) error {
 		return fmt.Errorf("%s (written by %s): %w", file, rec.Stage, err)
 	}
 	if sum != out.SHA256 {
-		return fmt.Errorf("%s was changed after %s wrote it (sha256 %s, manifest %s): %w", file, rec.Stage, short(sum), short(out.SHA256), ErrStale)
+		return fmt.Errorf("%s was changed after %s wrote it (sha256 %s, manifest %s): %w", file, rec.Stage, ShortHash(sum), ShortHash(out.SHA256), ErrStale)
 	}
 	for _, in := range rec.Inputs {
 		if !in.Snapshot {
@@ -57,7 +57,8 @@ func (c *freshness) check(file string) error {
 	return nil
 }
 
-func short(sum string) string {
+// ShortHash is the first 12 hex digits of a SHA-256, for messages.
+func ShortHash(sum string) string {
 	if len(sum) > 12 {
 		return sum[:12]
 	}

@@ -142,7 +142,7 @@ func Replay(entries []Entry) (*State, error) {
 			if s.PlanHash == "" {
 				s.PlanHash = e.PlanHash
 			} else if e.PlanHash != s.PlanHash {
-				return nil, fmt.Errorf("the journal holds runs of two plans (%s and %s)", short(s.PlanHash), short(e.PlanHash))
+				return nil, fmt.Errorf("the journal holds runs of two plans (%s and %s)", pipeline.ShortHash(s.PlanHash), pipeline.ShortHash(e.PlanHash))
 			}
 		case EventIntent:
 			s.InFlight[e.ActionID] = true
@@ -160,11 +160,4 @@ func Replay(entries []Entry) (*State, error) {
 func (s *State) Final(id string) bool {
 	e, ok := s.Outcomes[id]
 	return ok && (e.Outcome == pipeline.Applied || e.Outcome == pipeline.Drifted)
-}
-
-func short(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }

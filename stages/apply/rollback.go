@@ -69,7 +69,7 @@ func RollbackStage(src string) pipeline.Stage {
 			return nil, err
 		}
 		if st.PlanHash != hash {
-			return nil, fmt.Errorf("rollback: %s records plan %s, %s holds plan %s", jpath, short(st.PlanHash), src, short(hash))
+			return nil, fmt.Errorf("rollback: %s records plan %s, %s holds plan %s", jpath, pipeline.ShortHash(st.PlanHash), src, pipeline.ShortHash(hash))
 		}
 		if len(st.InFlight) > 0 {
 			return nil, fmt.Errorf("rollback: %d actions are still in flight in %s: run the same apply again to settle them first", len(st.InFlight), jpath)

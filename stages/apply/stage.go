@@ -61,7 +61,7 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 		}
 		for _, r := range rows {
 			if r.PlanHash != hash {
-				return nil, fmt.Errorf("approvals are for plan %s, the snapshot's plan is %s: %w", short(r.PlanHash), short(hash), pipeline.ErrStale)
+				return nil, fmt.Errorf("approvals are for plan %s, the snapshot's plan is %s: %w", pipeline.ShortHash(r.PlanHash), pipeline.ShortHash(hash), pipeline.ErrStale)
 			}
 			decision[r.ActionID] = r.Decision
 		}
@@ -141,7 +141,7 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 	}
 	if st.PlanHash != "" && st.PlanHash != ap.PlanHash {
 		return nil, pipeline.OutputRecord{}, fmt.Errorf("%s holds an apply of plan %s, the snapshot's plan is %s: apply a re-plan in a new snapshot",
-			JournalFile, short(st.PlanHash), short(ap.PlanHash))
+			JournalFile, pipeline.ShortHash(st.PlanHash), pipeline.ShortHash(ap.PlanHash))
 	}
 	eng := NewEngine(j, opts)
 	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st)

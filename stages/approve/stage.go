@@ -47,7 +47,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}
 	if signed.PlanHash != hash {
 		return nil, &pipeline.CellError{File: path, Sheet: reports.SignOffSheet, Cell: signed.PlanHashCell,
-			Err: fmt.Errorf("plan hash %s is not this snapshot's plan (%s): the workbook belongs to another plan", short(signed.PlanHash), short(hash))}
+			Err: fmt.Errorf("plan hash %s is not this snapshot's plan (%s): the workbook belongs to another plan", pipeline.ShortHash(signed.PlanHash), pipeline.ShortHash(hash))}
 	}
 	index := make(map[string]int, len(actions))
 	decidable := 0
@@ -149,11 +149,4 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 		return pipeline.OutputRecord{}, err
 	}
 	return pipeline.OutputRecord{File: ApprovedChangesFile, Rows: int64(n), SHA256: f.SHA256()}, nil
-}
-
-func short(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }

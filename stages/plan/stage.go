@@ -223,14 +223,7 @@ func Load(dir string) (actions []pipeline.Action, hash string, rec *pipeline.Sta
 	}
 	hash = rec.Detail[DetailHash]
 	if got := Hash(rec.Inputs, rec.Parameters, actions); got != hash {
-		return nil, "", nil, fmt.Errorf("plan.parquet hashes to %s, the manifest records %s: %w", got[:12], short(hash), pipeline.ErrStale)
+		return nil, "", nil, fmt.Errorf("plan.parquet hashes to %s, the manifest records %s: %w", got[:12], pipeline.ShortHash(hash), pipeline.ErrStale)
 	}
 	return actions, hash, rec, nil
-}
-
-func short(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }
