@@ -63,7 +63,8 @@ type Options struct {
 type Engine struct {
 	opts    Options
 	journal *Journal
-	mu      sync.Mutex // serialises journal appends
+	mu      sync.Mutex // serialises journal appends and updates of st
+	st      *State     // the journal's state, kept current with every append
 	limiter *limiter
 }
 
@@ -84,7 +85,10 @@ func NewEngine(j *Journal, opts Options) *Engine {
 func (e *Engine) append(en Entry) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.journal.Append(en)
+	if err := e.journal.Append(en); err != nil {
+		return err
+	}
+	return e.st.apply(en)
 }
 
 func (e *Engine) outcome(a *pipeline.Action, o pipeline.Outcome, code int, msg string, before []string) error {
@@ -100,7 +104,10 @@ func (e *Engine) outcome(a *pipeline.Action, o pipeline.Outcome, code int, msg s
 // if it holds the new values the action happened; if it still holds the
 // expected ones it is done again; otherwise it drifted. Run returns when all
 // are journaled, or, after ctx is cancelled, when the writes in flight are.
+// st is the journal's state as read; Run keeps it current, so afterwards it
+// describes the journal on disk.
 func (e *Engine) Run(ctx context.Context, planHash string, actions []pipeline.Action, st *State) error {
+	e.st = st
 	if err := e.append(Entry{Event: EventBegin, PlanHash: planHash}); err != nil {
 		return err
 	}

@@ -137,21 +137,29 @@ type State struct {
 func Replay(entries []Entry) (*State, error) {
 	s := &State{Outcomes: map[string]Entry{}, InFlight: map[string]bool{}}
 	for _, e := range entries {
-		switch e.Event {
-		case EventBegin:
-			if s.PlanHash == "" {
-				s.PlanHash = e.PlanHash
-			} else if e.PlanHash != s.PlanHash {
-				return nil, fmt.Errorf("the journal holds runs of two plans (%s and %s)", pipeline.ShortHash(s.PlanHash), pipeline.ShortHash(e.PlanHash))
-			}
-		case EventIntent:
-			s.InFlight[e.ActionID] = true
-		case EventOutcome:
-			delete(s.InFlight, e.ActionID)
-			s.Outcomes[e.ActionID] = e
+		if err := s.apply(e); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// apply folds one entry into the state.
+func (s *State) apply(e Entry) error {
+	switch e.Event {
+	case EventBegin:
+		if s.PlanHash == "" {
+			s.PlanHash = e.PlanHash
+		} else if e.PlanHash != s.PlanHash {
+			return fmt.Errorf("the journal holds runs of two plans (%s and %s)", pipeline.ShortHash(s.PlanHash), pipeline.ShortHash(e.PlanHash))
+		}
+	case EventIntent:
+		s.InFlight[e.ActionID] = true
+	case EventOutcome:
+		delete(s.InFlight, e.ActionID)
+		s.Outcomes[e.ActionID] = e
+	}
+	return nil
 }
 
 // Final reports whether an action needs no further attempt: applied or

@@ -144,24 +144,10 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 			JournalFile, pipeline.ShortHash(st.PlanHash), pipeline.ShortHash(ap.PlanHash))
 	}
 	eng := NewEngine(j, opts)
-	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st)
-
-	entries, err = ReadJournal(filepath.Join(dir, JournalFile))
-	if err != nil {
-		return nil, pipeline.OutputRecord{}, err
-	}
-	if st, err = Replay(entries); err != nil {
-		return nil, pipeline.OutputRecord{}, err
-	}
+	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st) // keeps st current
 	sum := &Summary{Counts: map[pipeline.Outcome]int{}}
 	if runErr == nil && ap.Tenant != nil {
 		runErr = eng.tenant(ctx, ap, st, tenant, sum)
-		if entries, err = ReadJournal(filepath.Join(dir, JournalFile)); err == nil {
-			st, err = Replay(entries)
-		}
-		if err != nil {
-			return nil, pipeline.OutputRecord{}, err
-		}
 	}
 	results := Results(ap, st)
 	for _, r := range results {
