@@ -156,3 +156,13 @@ func (h *HashingReader) Read(p []byte) (int, error) {
 func (h *HashingReader) Record(path string) InputRecord {
 	return InputRecord{Path: path, SHA256: hex.EncodeToString(h.h.Sum(nil)), Bytes: h.n}
 }
+
+// HashInput hashes a file the stage read from outside the snapshot, for
+// the manifest. The path is kept as given, so the record says where it was.
+func HashInput(path string) (InputRecord, error) {
+	sum, n, err := HashFile(path)
+	if err != nil {
+		return InputRecord{}, fmt.Errorf("hash input %s: %w", filepath.Base(path), err)
+	}
+	return InputRecord{Path: path, SHA256: sum, Bytes: n}, nil
+}

@@ -48,3 +48,15 @@ var (
 	// ErrStale is a snapshot whose recorded inputs no longer match the files on disk.
 	ErrStale = errors.New("snapshot is stale")
 )
+
+// Errors that end a run with a particular exit status (cmd/syncgap maps
+// them in one place, and `syncgap --help` lists the codes).
+var (
+	// ErrReplayDiffers is a replay whose outputs differ from the manifest (exit 3).
+	ErrReplayDiffers = errors.New("replay differs from the manifest")
+	// ErrActionsFailed is an apply in which some actions failed (exit 4).
+	ErrActionsFailed = errors.New("some actions failed")
+	// ErrDirectoryDiffers is a verify that found values other than the
+	// plan says the directory should hold (exit 5).
+	ErrDirectoryDiffers = errors.New("the directory differs from what it should hold")
+)

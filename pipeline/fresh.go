@@ -12,7 +12,9 @@ import (
 // edited, fails with an error wrapping ErrStale that says what to re-run:
 // a plan computed from it would not describe the directory it claims to.
 func CheckFresh(dir string, m *Manifest, file string) error {
-	c := freshness{dir: dir, m: m, done: map[string]bool{}}
+	c := freshness{dir: dir, m: m, done: map[string]bool{}, hash: func(f string) (string, int64, error) {
+		return HashFile(filepath.Join(dir, f))
+	}}
 	return c.check(file)
 }
 
@@ -20,6 +22,7 @@ type freshness struct {
 	dir  string
 	m    *Manifest
 	done map[string]bool
+	hash func(file string) (string, int64, error)
 }
 
 func (c *freshness) check(file string) error {
@@ -30,7 +33,7 @@ func (c *freshness) check(file string) error {
 	if rec == nil {
 		return fmt.Errorf("%s: no stage in the manifest wrote it: %w", file, ErrStale)
 	}
-	sum, _, err := HashFile(filepath.Join(c.dir, file))
+	sum, _, err := c.hash(file)
 	if err != nil {
 		return fmt.Errorf("%s (written by %s): %w", file, rec.Stage, err)
 	}
@@ -55,12 +58,4 @@ func (c *freshness) check(file string) error {
 	}
 	c.done[file] = true
 	return nil
-}
-
-// ShortHash is the first 12 hex digits of a SHA-256, for messages.
-func ShortHash(sum string) string {
-	if len(sum) > 12 {
-		return sum[:12]
-	}
-	return sum
 }

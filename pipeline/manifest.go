@@ -131,3 +131,16 @@ func (m *Manifest) Output(file string) (*StageRecord, *OutputRecord) {
 	}
 	return nil, nil
 }
+
+// EntraSummary is what extract-entra records of its run, whichever the
+// source (export files or live Graph); the workbook shows it.
+type EntraSummary struct {
+	Formats  string `param:"formats"`  // the formats read, primary first
+	Detected string `param:"detected"` // what was detected in each export
+	// WeakEvidence is true when the primary export lacks sync flags or
+	// immutable ids, so the join falls back to UPNs.
+	WeakEvidence bool `param:"weak_evidence,omitempty"`
+	// TenantFeatures says why the tenant flag is unknown when the
+	// features could not be read.
+	TenantFeatures string `param:"tenant_features,omitempty"`
+}

@@ -174,9 +174,9 @@ type Reader[T any] struct {
 	rows int64
 }
 
-// OpenTable opens a table file for reading; it fails early when a column the
+// OpenReader opens a table file for reading; it fails early when a column the
 // type needs is missing.
-func OpenTable[T any](path string) (*Reader[T], error) {
+func OpenReader[T any](path string) (*Reader[T], error) {
 	c, err := codecOf[T]()
 	if err != nil {
 		return nil, err
@@ -256,9 +256,9 @@ func (r *Reader[T]) Close() error {
 	return r.f.Close()
 }
 
-// ReadTable reads a whole table file into memory.
-func ReadTable[T any](path string) ([]T, error) {
-	r, err := OpenTable[T](path)
+// ReadRows reads a whole table file into memory.
+func ReadRows[T any](path string) ([]T, error) {
+	r, err := OpenReader[T](path)
 	if err != nil {
 		return nil, err
 	}

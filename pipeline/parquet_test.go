@@ -47,7 +47,7 @@ func TestTableRoundTrip(t *testing.T) {
 	if rec.Rows != int64(len(want)) || rec.File != "joined.parquet" {
 		t.Fatalf("record = %+v", rec)
 	}
-	got, err := ReadTable[Joined](filepath.Join(dir, rec.File))
+	got, err := ReadRows[Joined](filepath.Join(dir, rec.File))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestReadRejectsMissingColumn(t *testing.T) {
 	if _, err := WriteTable(dir, TenantTable, []TenantFlag{{Feature: "x"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ReadTable[ADUser](filepath.Join(dir, "tenant.parquet"))
+	_, err := ReadRows[ADUser](filepath.Join(dir, "tenant.parquet"))
 	if err == nil {
 		t.Fatal("reading tenant.parquet as ad_users succeeded")
 	}

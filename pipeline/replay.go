@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // ReplayStatus is the verdict on one file in a replay.
@@ -31,8 +32,10 @@ type ReplayCheck struct {
 // Replay re-runs every replayable stage recorded in the snapshot's manifest,
 // in recorded order and with recorded parameters, in a scratch directory
 // seeded with the saved extraction tables, and compares each output's hash
-// with the manifest. The snapshot itself is never written.
-func Replay(ctx context.Context, dir string, stages []Stage) ([]ReplayCheck, error) {
+// with the manifest. The snapshot itself is never written. A saved table
+// that differs is reported, and the stages after it run on it as it is, so
+// the report shows what the difference leads to.
+func Replay(ctx context.Context, dir string, stages []Replayer) ([]ReplayCheck, error) {
 	m, err := LoadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -40,9 +43,9 @@ func Replay(ctx context.Context, dir string, stages []Stage) ([]ReplayCheck, err
 	if len(m.Stages) == 0 {
 		return nil, fmt.Errorf("%s: no manifest or no recorded stages: not a snapshot", dir)
 	}
-	byName := map[string]Stage{}
+	byName := map[string]Replayer{}
 	for _, s := range stages {
-		byName[s.Name] = s
+		byName[s.StageName()] = s
 	}
 	scratch, err := os.MkdirTemp("", "syncgap-replay-")
 	if err != nil {
@@ -51,12 +54,15 @@ func Replay(ctx context.Context, dir string, stages []Stage) ([]ReplayCheck, err
 	defer os.RemoveAll(scratch)
 
 	var checks []ReplayCheck
+	seed := &Manifest{Format: ManifestFormat}
 	// Saved tables first: they are the inputs of everything replayed.
 	for _, rec := range m.Stages {
-		if st, ok := byName[rec.Stage]; ok && st.Replayable {
+		if _, ok := byName[rec.Stage]; ok {
 			continue
 		}
-		for _, out := range rec.Outputs {
+		saved := rec
+		saved.Outputs = slices.Clone(rec.Outputs)
+		for i, out := range rec.Outputs {
 			c := ReplayCheck{Stage: rec.Stage, File: out.File, Want: out.SHA256, Saved: true}
 			sum, _, err := HashFile(filepath.Join(dir, out.File))
 			switch {
@@ -69,28 +75,29 @@ func Replay(ctx context.Context, dir string, stages []Stage) ([]ReplayCheck, err
 			}
 			checks = append(checks, c)
 			if err == nil {
+				saved.Outputs[i].SHA256 = sum
 				if err := copyFile(filepath.Join(dir, out.File), filepath.Join(scratch, out.File)); err != nil {
 					return nil, err
 				}
 			}
 		}
-	}
-	seed := &Manifest{Format: ManifestFormat}
-	for _, rec := range m.Stages {
-		if st, ok := byName[rec.Stage]; !ok || !st.Replayable {
-			seed.Put(rec)
-		}
+		seed.Put(saved)
 	}
 	if err := seed.Save(scratch); err != nil {
 		return nil, err
 	}
 
+	r := NewRunner(scratch)
 	for _, rec := range m.Stages {
-		st, ok := byName[rec.Stage]
-		if !ok || !st.Replayable {
+		def, ok := byName[rec.Stage]
+		if !ok {
 			continue // checked above as a saved table
 		}
-		got, err := RunStage(ctx, scratch, st, rec.Parameters)
+		st, err := def.FromParams(rec.Parameters)
+		if err != nil {
+			return checks, fmt.Errorf("replay %w", err)
+		}
+		got, _, err := r.Run(ctx, st)
 		if err != nil {
 			return checks, fmt.Errorf("replay %s: %w", rec.Stage, err)
 		}

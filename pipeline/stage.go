@@ -3,29 +3,160 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime/debug"
-	"time"
+	"slices"
 )
 
-// Stage is one step of the pipeline. Run reads its inputs from the snapshot
-// directory dir and writes only its own outputs there; everything it depends
-// on besides the snapshot's files is in params, so the manifest holds all
-// that is needed to run it again (replay).
-type Stage struct {
-	Name string
-	// Replayable stages run again from saved tables; extraction stages,
-	// which read the outside world, are not.
-	Replayable bool
-	Run        func(ctx context.Context, dir string, params map[string]string) (*Result, error)
+// Stage is one step of the pipeline bound to its configuration, ready for a
+// Runner: what it is called, what it reads from and writes into the
+// snapshot, the parameters the manifest records, and the work. Only Def
+// makes Stages, so every stage is run, checked and recorded the same way.
+type Stage interface {
+	// Name is the stage's name in the manifest.
+	Name() string
+	// Params is the stage's Config as the manifest records it.
+	Params() (map[string]string, error)
+	// Reads names the snapshot files the stage reads. The runner refuses
+	// to run when one of them is not what the manifest says (CheckFresh),
+	// and records each as an input.
+	Reads() []string
+	// Writes names the files the stage writes into the snapshot.
+	Writes() []string
+
+	run(ctx context.Context, env *Env) (summary any, err error)
 }
 
-// Result is what a stage reports about one run.
-type Result struct {
+// Def defines a stage whose parameters are the Config struct C and whose
+// summary (the manifest's detail) is the struct S; see EncodeParams for
+// the tags both use.
+type Def[C, S any] struct {
+	Name string
+	// Record is what the manifest records of cfg when that is not cfg
+	// itself: a source whose config carries a password records where and
+	// as whom it read, never with what. nil: cfg, by its param tags.
+	Record func(cfg C) any
+	// Reads returns the snapshot files the stage reads under cfg; nil: none.
+	Reads func(cfg C) []string
+	// Writes are the files the stage writes into the snapshot.
+	Writes []string
+	// Do does the work: it reads what Reads declared from env.Dir, records
+	// anything it read from outside the snapshot with env.AddInput, and
+	// each file it wrote with env.AddOutput.
+	Do func(ctx context.Context, env *Env, cfg C) (S, error)
+}
+
+// Env is what a running stage gets from the runner.
+type Env struct {
+	Dir      string
+	Manifest *Manifest         // as it was before the stage started
+	Params   map[string]string // the stage's parameters as the manifest records them
+	// Inputs are the declared reads, checked and hashed, in Reads order,
+	// then whatever the stage added.
 	Inputs  []InputRecord
 	Outputs []OutputRecord
-	Detail  map[string]string
+}
+
+// Path is the path of a file in the snapshot.
+func (e *Env) Path(file string) string { return filepath.Join(e.Dir, file) }
+
+// AddInput records a file the stage read from outside the snapshot.
+func (e *Env) AddInput(in InputRecord) { e.Inputs = append(e.Inputs, in) }
+
+// AddOutput records a file the stage wrote into the snapshot.
+func (e *Env) AddOutput(out OutputRecord) { e.Outputs = append(e.Outputs, out) }
+
+// With binds cfg: the stage ready to run.
+func (d Def[C, S]) With(cfg C) Stage { return bound[C, S]{d, cfg} }
+
+// Run runs the stage with cfg through r and returns its typed summary and
+// its manifest record. A stage that fails may still return a summary of
+// how far it got.
+func (d Def[C, S]) Run(ctx context.Context, r *Runner, cfg C) (S, *StageRecord, error) {
+	rec, sum, err := r.Run(ctx, d.With(cfg))
+	s, _ := sum.(S) // also on error: how far the stage got, if it says
+	return s, rec, err
+}
+
+// StageName is the name the stage is recorded under.
+func (d Def[C, S]) StageName() string { return d.Name }
+
+// FromParams binds the Config a manifest recorded, for replay.
+func (d Def[C, S]) FromParams(p map[string]string) (Stage, error) {
+	var cfg C
+	if err := DecodeParams(p, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	return d.With(cfg), nil
+}
+
+// Summary decodes the summary a manifest recorded for this stage.
+func (d Def[C, S]) Summary(rec *StageRecord) (S, error) {
+	var s S
+	err := DecodeParams(rec.Detail, &s)
+	return s, err
+}
+
+// Replayer is a stage definition replay can bind from recorded parameters.
+type Replayer interface {
+	StageName() string
+	FromParams(map[string]string) (Stage, error)
+}
+
+type bound[C, S any] struct {
+	def Def[C, S]
+	cfg C
+}
+
+func (b bound[C, S]) Name() string { return b.def.Name }
+
+// Params validates the config first: Validate may fill in defaults, and
+// the manifest must record the config the stage runs with.
+func (b bound[C, S]) Params() (map[string]string, error) {
+	cfg := b.cfg
+	if v, ok := any(&cfg).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if b.def.Record != nil {
+		return EncodeParams(b.def.Record(cfg))
+	}
+	return EncodeParams(cfg)
+}
+
+func (b bound[C, S]) Reads() []string {
+	if b.def.Reads == nil {
+		return nil
+	}
+	return b.def.Reads(b.cfg)
+}
+
+func (b bound[C, S]) Writes() []string { return b.def.Writes }
+
+func (b bound[C, S]) run(ctx context.Context, env *Env) (any, error) {
+	if v, ok := any(&b.cfg).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return b.def.Do(ctx, env, b.cfg)
+}
+
+// checkWrites makes sure a stage wrote exactly the files it declared: the
+// manifest, replay and the snapshot rules rely on the declaration.
+func checkWrites(st Stage, outs []OutputRecord) error {
+	var got []string
+	for _, o := range outs {
+		got = append(got, o.File)
+	}
+	want := slices.Clone(st.Writes())
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("stage %s wrote %v, but declares %v", st.Name(), got, want)
+	}
+	return nil
 }
 
 // ToolVersion names the build: module version and VCS revision when known.
@@ -56,49 +187,4 @@ func ToolVersion() string {
 		v += " " + rev + dirty
 	}
 	return v
-}
-
-// RunStage runs a stage on a snapshot directory and records it in the manifest.
-// The manifest is written only after every output is in place.
-func RunStage(ctx context.Context, dir string, st Stage, params map[string]string) (*StageRecord, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("snapshot directory: %w", err)
-	}
-	m, err := LoadManifest(dir)
-	if err != nil {
-		return nil, err
-	}
-	if params == nil {
-		params = map[string]string{}
-	}
-	start := time.Now().UTC()
-	res, err := st.Run(ctx, dir, params)
-	if err != nil {
-		return nil, err
-	}
-	rec := StageRecord{
-		Stage:       st.Name,
-		ToolVersion: ToolVersion(),
-		Parameters:  params,
-		Inputs:      res.Inputs,
-		Outputs:     res.Outputs,
-		StartedAt:   start,
-		FinishedAt:  time.Now().UTC(),
-		Detail:      res.Detail,
-	}
-	m.Put(rec)
-	if err := m.Save(dir); err != nil {
-		return nil, err
-	}
-	return &rec, nil
-}
-
-// TableInput hashes a table file inside the snapshot for the manifest.
-func TableInput(dir, table string) (InputRecord, error) {
-	name := FileName(table)
-	sum, n, err := HashFile(filepath.Join(dir, name))
-	if err != nil {
-		return InputRecord{}, fmt.Errorf("input table %s: %w (run the stage that writes it first)", name, err)
-	}
-	return InputRecord{Path: name, SHA256: sum, Bytes: n, Snapshot: true}, nil
 }

@@ -24,9 +24,9 @@ import (
 	"syncgap/fixtures/graphserver"
 	"syncgap/fixtures/samba"
 	"syncgap/fixtures/tenantgen"
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 	"syncgap/stages/apply"
-	"syncgap/stages/extractad"
 )
 
 // applyEnv is a Samba DC seeded from a generated tenant, with the cloud side
@@ -78,7 +78,7 @@ func (e *applyEnv) export(t *testing.T, name string) map[string]pipeline.ADUser 
 
 func (e *applyEnv) conn(t *testing.T) *ldap.Conn {
 	t.Helper()
-	c, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: e.dc.LDAPSURL, CAFile: e.dc.CAFile,
+	c, err := ldapconn.Connect(context.Background(), ldapconn.Config{URL: e.dc.LDAPSURL, CAFile: e.dc.CAFile,
 		BindID: e.dc.AdminUPN, Password: e.dc.Password})
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestApplyAgainstSamba(t *testing.T) {
 	if bypassOn(t, ep) || srv.Stats().Patches.Load() != 0 {
 		t.Error("the tenant flag was changed although an AD action drifted")
 	}
-	results, err := pipeline.ReadTable[pipeline.ApplyResult](filepath.Join(snap, "apply_results.parquet"))
+	results, err := pipeline.ReadRows[pipeline.ApplyResult](filepath.Join(snap, "apply_results.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestApplySurvivesKills(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						st, _ := apply.Replay(entries)
+						st, _ := apply.NewLedger(entries)
 						if len(st.InFlight) != 0 || !strings.Contains(stderr.String(), "interrupted: every write in flight was journaled") {
 							t.Errorf("after Ctrl-C: %d in flight; stderr:\n%s", len(st.InFlight), stderr.String())
 						}

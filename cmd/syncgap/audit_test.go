@@ -101,7 +101,7 @@ func TestReplayCatchesChangedParameters(t *testing.T) {
 func TestShow(t *testing.T) {
 	a := filepath.Join(t.TempDir(), "snap")
 	mustAudit(t, demoArgs(t, a))
-	gaps, err := pipeline.ReadTable[pipeline.Gap](filepath.Join(a, "gaps.parquet"))
+	gaps, err := pipeline.ReadRows[pipeline.Gap](filepath.Join(a, "gaps.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,7 +245,7 @@ func TestGraphNationalCloudThroughProxy(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	users, err := pipeline.ReadTable[pipeline.EntraUser](filepath.Join(snap, "entra_users.parquet"))
+	users, err := pipeline.ReadRows[pipeline.EntraUser](filepath.Join(snap, "entra_users.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

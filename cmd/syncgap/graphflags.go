@@ -60,29 +60,29 @@ func (g *graphFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.tokenEnv, "access-token-env", "", "name of the environment variable holding an access token for Graph")
 }
 
-// entraSource returns the extract-entra stage and its manifest parameters
-// for the flags: export files, or live Graph plus optional exports.
-func entraSource(g *graphFlags, fs *pflag.FlagSet, exports []string, features string) (pipeline.Stage, map[string]string, error) {
+// entraSource returns the extract-entra stage for the flags: export files,
+// or live Graph plus optional exports.
+func entraSource(g *graphFlags, fs *pflag.FlagSet, exports []string, features string) (pipeline.Stage, error) {
 	if !g.live {
 		for _, name := range []string{"graph-endpoint", "graph-ca-file", "authority-host", "tenant-id", "client-id",
 			"client-secret-env", "cert-file", "cert-password-env", "device-code", "access-token-env"} {
 			if fs.Changed(name) {
-				return pipeline.Stage{}, nil, fmt.Errorf("--%s is for live Graph: add --graph", name)
+				return nil, fmt.Errorf("--%s is for live Graph: add --graph", name)
 			}
 		}
 		if len(exports) == 0 {
-			return pipeline.Stage{}, nil, errors.New("give the Entra side: --export PATH (repeatable) or --graph")
+			return nil, errors.New("give the Entra side: --export PATH (repeatable) or --graph")
 		}
-		return extractentra.Stage(), extractentra.ExportParams(exports, features), nil
+		return extractentra.Stage.With(extractentra.Config{Exports: exports, TenantFeatures: features}), nil
 	}
 	if features != "" {
-		return pipeline.Stage{}, nil, errors.New("--tenant-features is read live with --graph: leave it out")
+		return nil, errors.New("--tenant-features is read live with --graph: leave it out")
 	}
 	cfg, err := g.config(exports)
 	if err != nil {
-		return pipeline.Stage{}, nil, err
+		return nil, err
 	}
-	return livegraph.Stage(cfg), livegraph.Params(cfg), nil
+	return livegraph.Stage.With(cfg), nil
 }
 
 // config builds the live Graph configuration, reading secrets from the

@@ -13,6 +13,7 @@ import (
 
 	"syncgap/fixtures/ldaptest"
 	"syncgap/fixtures/samba"
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 	"syncgap/stages/extractad"
 )
@@ -29,7 +30,7 @@ func TestLiveLDAP(t *testing.T) {
 	dc := samba.Start(t)
 	seeded := dc.Seed(t, 2000, 3)
 	// The administrator's first bind changes its whenChanged; take it before comparing tables.
-	if conn, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile,
+	if conn, err := ldapconn.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile,
 		BindID: dc.AdminUPN, Password: dc.Password}); err != nil {
 		t.Fatal(err)
 	} else {
@@ -228,7 +229,7 @@ func ldapsearch(t *testing.T, dc *samba.DC, out string) {
 
 func adUsers(t *testing.T, dir string) []pipeline.ADUser {
 	t.Helper()
-	rows, err := pipeline.ReadTable[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
+	rows, err := pipeline.ReadRows[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
 	if err != nil {
 		t.Fatal(err)
 	}

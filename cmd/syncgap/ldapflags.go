@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 	"syncgap/stages/extractad"
 )
@@ -43,15 +44,15 @@ func addLDAPFlags(cmd *cobra.Command) *ldapFlags {
 	fs.StringVar(&f.passwordEnv, "password-env", "", "read the bind password from this environment variable")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the bind password from this file (one line)")
 	fs.BoolVar(&f.allowPlaintext, "allow-plaintext-bind", false, "allow a simple bind over ldap:// without TLS (sends the password in clear text)")
-	fs.DurationVar(&f.connectTimeout, "connect-timeout", extractad.DefaultDialTimeout, "give up connecting (TCP, TLS and bind) after this long")
-	fs.DurationVar(&f.requestTimeout, "request-timeout", extractad.DefaultRequestTimeout, "give up on one request (e.g. a result page) after this long")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", ldapconn.DefaultDialTimeout, "give up connecting (TCP, TLS and bind) after this long")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", ldapconn.DefaultRequestTimeout, "give up on one request (e.g. a result page) after this long")
 	return f
 }
 
 // config returns the connection settings with the password resolved. It
 // refuses a plaintext simple bind before asking for a password.
-func (f *ldapFlags) config() (extractad.LDAPConfig, error) {
-	cfg := extractad.LDAPConfig{
+func (f *ldapFlags) config() (ldapconn.Config, error) {
+	cfg := ldapconn.Config{
 		URL: f.url, StartTLS: f.startTLS, CAFile: f.caFile, InsecureSkipVerify: f.insecure,
 		BindID: f.bindID, AllowPlaintextBind: f.allowPlaintext,
 		DialTimeout: f.connectTimeout, RequestTimeout: f.requestTimeout,
@@ -82,7 +83,7 @@ func (f *ldapFlags) config() (extractad.LDAPConfig, error) {
 
 // password reads the bind password from the one source given, or asks for it
 // on the terminal. Messages name the source, never the value.
-func (f *ldapFlags) password(cfg extractad.LDAPConfig) (string, error) {
+func (f *ldapFlags) password(cfg ldapconn.Config) (string, error) {
 	if f.passwordEnv != "" && f.passwordFile != "" {
 		return "", errors.New("give --password-env or --password-file, not both")
 	}
@@ -128,7 +129,7 @@ func (f *ldapFlags) password(cfg extractad.LDAPConfig) (string, error) {
 
 // ldapHint adds the flags that resolve a refusal.
 func ldapHint(err error) error {
-	if errors.Is(err, extractad.ErrPlaintextBind) {
+	if errors.Is(err, ldapconn.ErrPlaintextBind) {
 		return fmt.Errorf(`%w: use ldaps://, --starttls or an NTLM bind (--bind-dn DOMAIN\user), or pass --allow-plaintext-bind to accept that`, err)
 	}
 	return err
@@ -162,32 +163,31 @@ func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
 var ldapOnlyFlags = []string{"base", "filter", "scope", "page-size", "starttls", "ca-file", "insecure-skip-verify",
 	"bind-dn", "password-env", "password-file", "allow-plaintext-bind", "connect-timeout", "request-timeout"}
 
-// stage returns the extract-ad stage for the chosen source and the
-// parameters to record. The password stays inside the stage value.
-func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, map[string]string, error) {
+// stage returns the extract-ad stage for the chosen source. The password
+// stays inside the stage value; the manifest records where and as whom.
+func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, error) {
 	if f.ldif != "" {
 		for _, name := range ldapOnlyFlags {
 			if cmd.Flags().Changed(name) {
-				return pipeline.Stage{}, nil, fmt.Errorf("--%s is for --ldap, not --ldif", name)
+				return nil, fmt.Errorf("--%s is for --ldap, not --ldif", name)
 			}
 		}
-		return extractad.Stage(), map[string]string{extractad.ParamLDIF: f.ldif}, nil
+		return extractad.LDIFStage.With(extractad.LDIFConfig{LDIF: f.ldif}), nil
 	}
 	if f.base == "" {
-		return pipeline.Stage{}, nil, errors.New("--ldap needs --base, the DN to search under (e.g. DC=contoso,DC=com)")
+		return nil, errors.New("--ldap needs --base, the DN to search under (e.g. DC=contoso,DC=com)")
 	}
 	q := extractad.LDAPQuery{Base: f.base, Filter: f.filter, Scope: f.scope, PageSize: f.pageSize}
 	if f.pageSize < 1 {
-		return pipeline.Stage{}, nil, errors.New("--page-size must be 1 or more")
+		return nil, errors.New("--page-size must be 1 or more")
 	}
 	// Check the search before asking for a password.
-	if err := (extractad.LDAPSource{Conn: extractad.LDAPConfig{URL: f.ldap.url}, Query: q}).Validate(); err != nil {
-		return pipeline.Stage{}, nil, err
+	if err := (&extractad.LDAPSource{Conn: ldapconn.Config{URL: f.ldap.url}, Query: q}).Validate(); err != nil {
+		return nil, err
 	}
 	cfg, err := f.ldap.config()
 	if err != nil {
-		return pipeline.Stage{}, nil, err
+		return nil, err
 	}
-	src := extractad.LDAPSource{Conn: cfg, Query: q}
-	return extractad.LDAPStage(src), src.Params(), nil
+	return extractad.LDAPStage.With(extractad.LDAPSource{Conn: cfg, Query: q}), nil
 }

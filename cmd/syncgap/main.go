@@ -11,18 +11,46 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
+	"syncgap/pipeline"
 
 	"github.com/spf13/cobra"
 )
 
-// exitError carries a specific exit code (e.g. replay differences) without printing twice.
-type exitError struct {
-	code int
-	err  error
+// Exit statuses, mapped from error kinds in exitCode only.
+const exitCodes = `Exit status:
+  0  success
+  1  an error: bad input, a refused or stale snapshot, a failed connection
+  2  wrong usage: an unknown command or flag
+  3  replay: an output differs from the manifest
+  4  apply: some actions failed (see apply_results.parquet)
+  5  verify: the directory holds other values than it should`
+
+// exitCode maps an error to the process exit status listed in exitCodes.
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, pipeline.ErrReplayDiffers):
+		return 3
+	case errors.Is(err, pipeline.ErrActionsFailed):
+		return 4
+	case errors.Is(err, pipeline.ErrDirectoryDiffers):
+		return 5
+	case isUsageError(err):
+		return 2
+	}
+	return 1
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
+// isUsageError tells cobra's own complaints about the command line.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "required flag", "accepts ", "invalid argument", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // defaultMemoryLimit keeps a million-user run under 1.5 GiB of RSS: the
 // stages' live heaps stay below ~1 GiB, and without a limit the garbage
@@ -41,11 +69,7 @@ func main() {
 		return
 	}
 	fmt.Fprintln(os.Stderr, "syncgap: error:", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		os.Exit(ee.code)
-	}
-	os.Exit(1)
+	os.Exit(exitCode(err))
 }
 
 func newRoot() *cobra.Command {
@@ -62,7 +86,10 @@ an Excel workbook for the change board.
 
 Every stage reads and writes Parquet tables in a snapshot directory, with a
 manifest.json recording inputs, parameters and hashes, so any stage can be
-replayed later with byte-identical results.`,
+replayed later with byte-identical results. docs/architecture.md in the
+source tree describes the stages and the tables between them.
+
+` + exitCodes,
 		Example: `  # the whole offline audit
   syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/

@@ -1,16 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"syncgap/pipeline"
-	"syncgap/stages/approve"
+	"syncgap/planfile"
 	"syncgap/stages/plan"
-	"syncgap/stages/report"
+	"syncgap/workbook"
 )
 
 // planFlags are the options plan and replan share.
@@ -32,77 +34,59 @@ func (f *planFlags) add(cmd *cobra.Command, policyRequired bool) {
 	}
 }
 
-// config builds the plan parameters: base (a previous plan's, for replan)
-// overridden by the flags the user set.
-func (f *planFlags) params(cmd *cobra.Command, base map[string]string) (map[string]string, error) {
-	cfg, err := plan.ConfigFrom(base)
-	if base == nil {
-		cfg, err = plan.Config{}, nil
-	}
-	if err != nil && cmd.Flags().Changed("policy") {
-		err = nil // the flags below replace what was invalid
-	}
-	if err != nil {
-		return nil, err
-	}
-	excludeFile := base[plan.ParamExcludeFile]
+// options are the plan options the user gave; the rest keep the base
+// config's values (plan.Options.Apply).
+func (f *planFlags) options(cmd *cobra.Command) (plan.Options, error) {
+	var o plan.Options
 	set := cmd.Flags().Changed
 	if set("policy") {
-		cfg.Policy = plan.Policy(f.policy)
-		if !set("missing-in-entra") && cfg.Policy != plan.EntraWins {
-			cfg.MissingInEntra = ""
-		}
-		if !set("normalize") && cfg.Policy == plan.ADWins {
-			cfg.Normalize = false
-		}
+		p := plan.Policy(f.policy)
+		o.Policy = &p
 	}
 	if set("normalize") {
-		cfg.Normalize = f.normalize
+		o.Normalize = &f.normalize
 	}
 	if set("enable-bypass") {
-		cfg.EnableBypass = f.enableBypass
+		o.EnableBypass = &f.enableBypass
 	}
 	if set("missing-in-entra") {
-		cfg.MissingInEntra = plan.MissingInEntra(f.missing)
+		m := plan.MissingInEntra(f.missing)
+		o.MissingInEntra = &m
 	}
 	if set("only-ou") {
-		cfg.OnlyOU = f.onlyOU
+		o.OnlyOU = &f.onlyOU
 	}
 	if set("exclude-file") {
-		cfg.Exclude, excludeFile = nil, ""
+		var list *plan.Exclusions
 		if f.exclude != "" {
 			in, err := os.Open(f.exclude)
 			if err != nil {
-				return nil, fmt.Errorf("exclude file: %w", err)
+				return o, fmt.Errorf("exclude file: %w", err)
 			}
 			defer in.Close()
-			if cfg.Exclude, err = plan.ReadExclusions(in, f.exclude); err != nil {
-				return nil, err
+			if list, err = plan.ReadExclusions(in, f.exclude); err != nil {
+				return o, err
 			}
-			excludeFile = filepath.Base(f.exclude)
 		}
+		o.Exclude, o.ExcludeFile = &list, filepath.Base(f.exclude)
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return plan.Params(cfg, excludeFile), nil
+	return o, nil
 }
 
-func runPlan(cmd *cobra.Command, dir string, params map[string]string) error {
-	rec, err := runStage(cmd.Context(), dir, plan.Stage(), params)
+// runPlan plans the snapshot dir with cfg and says what it wrote.
+func runPlan(ctx context.Context, w io.Writer, dir string, cfg plan.Config) error {
+	s, err := runStage(ctx, pipeline.NewRunner(dir), plan.Stage, cfg)
 	if err != nil {
 		return err
 	}
-	d := rec.Detail
-	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "Plan %s (policy %s)\n", d[plan.DetailHash], params[plan.ParamPolicy])
-	fmt.Fprintf(w, "  to decide: %s proposed (write), %s left to the board (decide)\n", d["actions_write"], d["actions_decide"])
-	fmt.Fprintf(w, "  not planned: %s for review, %s cloud values recorded as backup\n", d["actions_review"], d["actions_record"])
-	if d["excluded_rows"] != "0" || d["out_of_scope_rows"] != "0" {
-		fmt.Fprintf(w, "  left out: %s excluded by list, %s outside --only-ou\n", d["excluded_rows"], d["out_of_scope_rows"])
+	fmt.Fprintf(w, "Plan %s (policy %s)\n", s.Hash, cfg.Policy)
+	fmt.Fprintf(w, "  to decide: %d proposed (write), %d left to the board (decide)\n", s.Write, s.Decide)
+	fmt.Fprintf(w, "  not planned: %d for review, %d cloud values recorded as backup\n", s.Review, s.Record)
+	if s.Excluded != 0 || s.OutOfScope != 0 {
+		fmt.Fprintf(w, "  left out: %d excluded by list, %d outside --only-ou\n", s.Excluded, s.OutOfScope)
 	}
-	fmt.Fprintf(w, "Workbook for the change board: %s\n", filepath.Join(dir, report.WorkbookFile))
-	fmt.Fprintf(w, "LDIF of the proposed AD changes: %s\n", filepath.Join(dir, plan.ChangesFile))
+	fmt.Fprintf(w, "Workbook for the change board: %s\n", filepath.Join(dir, workbook.File))
+	fmt.Fprintf(w, "LDIF of the proposed AD changes: %s\n", filepath.Join(dir, planfile.ChangesFile))
 	fmt.Fprintf(w, "Next: the board fills in Decision and Sign-off, then\n  syncgap approve --snapshot %s --workbook signed.xlsx\n", dir)
 	return nil
 }
@@ -133,79 +117,17 @@ hash in the manifest. Nothing is written to AD or Entra ID.`,
   syncgap plan --snapshot snap/ --policy ad-wins --enable-bypass`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			params, err := f.params(cmd, nil)
+			o, err := f.options(cmd)
 			if err != nil {
 				return err
 			}
-			return runPlan(cmd, f.dir, params)
+			cfg, err := o.Apply(plan.Config{})
+			if err != nil {
+				return err
+			}
+			return runPlan(cmd.Context(), cmd.OutOrStdout(), f.dir, cfg)
 		},
 	}
 	f.add(cmd, true)
-	return cmd
-}
-
-func newReplanCmd() *cobra.Command {
-	var f planFlags
-	cmd := &cobra.Command{
-		Use:   "replan --snapshot DIR [--policy …] [options]",
-		Short: "Plan an already planned snapshot again, changing only the options given",
-		Long: `replan re-runs plan on a snapshot that has a plan, from the saved tables
-(nothing is extracted again). Options not given keep the previous plan's
-values. The new plan has a new hash: approvals of the old plan no longer
-apply, and the new workbook must be signed and approved again.`,
-		Example: `  syncgap replan --snapshot snap/ --policy review
-  syncgap replan --snapshot snap/ --exclude-file vips.txt`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := pipeline.LoadManifest(f.dir)
-			if err != nil {
-				return err
-			}
-			prev := m.Stage(plan.StageName)
-			if prev == nil {
-				return fmt.Errorf("%s: %w", f.dir, plan.ErrNoPlan)
-			}
-			params, err := f.params(cmd, prev.Parameters)
-			if err != nil {
-				return err
-			}
-			return runPlan(cmd, f.dir, params)
-		},
-	}
-	f.add(cmd, false)
-	return cmd
-}
-
-func newApproveCmd() *cobra.Command {
-	var dir, workbook string
-	cmd := &cobra.Command{
-		Use:   "approve --snapshot DIR --workbook signed.xlsx",
-		Short: "Read the signed change-board workbook into approvals.parquet",
-		Long: `approve reads the Decision column of the Plan sheet(s) and the Sign-off
-sheet of a workbook the change board filled in (in Excel, LibreOffice or
-any other program) and writes approvals.parquet: action id, decision,
-approver, comment and the workbook's SHA-256.
-
-It refuses, naming the sheet and cell: a plan hash that is not this
-snapshot's plan, an action id that is unknown or given twice, a decision
-other than Approve or Reject, a missing approver. Rows left empty stay
-undecided and are not applied.`,
-		Example: `  syncgap approve --snapshot snap/ --workbook "plan signed 2026-11-23.xlsx"`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rec, err := runStage(cmd.Context(), dir, approve.Stage(), map[string]string{approve.ParamWorkbook: workbook})
-			if err != nil {
-				return err
-			}
-			d := rec.Detail
-			fmt.Fprintf(cmd.OutOrStdout(), "Approvals for plan %s signed by %s: %s approved, %s rejected, %s undecided\nWrote %s\n",
-				d[plan.DetailHash], d["approver"], d["approved"], d["rejected"], d["undecided"],
-				filepath.Join(dir, pipeline.FileName(pipeline.ApprovalsTable)))
-			return nil
-		},
-	}
-	snapshotFlag(cmd, &dir)
-	cmd.Flags().StringVar(&workbook, "workbook", "", "the signed workbook (required)")
-	cmd.MarkFlagRequired("workbook")
 	return cmd
 }

@@ -29,7 +29,7 @@ func mustRun(t *testing.T, args ...string) string {
 
 func readPlan(t *testing.T, snap string) []pipeline.Action {
 	t.Helper()
-	acts, err := pipeline.ReadTable[pipeline.Action](filepath.Join(snap, "plan.parquet"))
+	acts, err := pipeline.ReadRows[pipeline.Action](filepath.Join(snap, "plan.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 	if !strings.Contains(out, fmt.Sprintf("%d undecided", undecided)) || !strings.Contains(out, "Dana Whitfield") {
 		t.Errorf("approve summary:\n%s\nwant %d undecided", out, undecided)
 	}
-	approvals, err := pipeline.ReadTable[pipeline.Approval](filepath.Join(snap, "approvals.parquet"))
+	approvals, err := pipeline.ReadRows[pipeline.Approval](filepath.Join(snap, "approvals.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

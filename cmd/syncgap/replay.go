@@ -7,7 +7,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"syncgap/pipeline"
+	"syncgap/stages/classify"
+	"syncgap/stages/join"
+	"syncgap/stages/plan"
+	"syncgap/stages/report"
 )
+
+// replayable lists the stages replay can run again from saved tables, in
+// pipeline order; every other stage's outputs are checked in place.
+var replayable = []pipeline.Replayer{join.Stage, classify.Stage, report.Stage, plan.Stage}
 
 func newReplayCmd() *cobra.Command {
 	return &cobra.Command{
@@ -23,7 +31,7 @@ anything differs or is missing.`,
   cp -r snap/ /archive/2026-11-snap && syncgap replay /archive/2026-11-snap`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			checks, err := pipeline.Replay(cmd.Context(), args[0], replayable())
+			checks, err := pipeline.Replay(cmd.Context(), args[0], replayable)
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "STAGE\tFILE\tRESULT\tSHA-256 (recorded)\tSHA-256 (now)")
 			bad := 0
@@ -35,14 +43,14 @@ anything differs or is missing.`,
 				if c.Status == pipeline.ReplayDiffers || c.Status == pipeline.ReplayMissing {
 					bad++
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Stage, c.File, verdict, short(c.Want), short(c.Got))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Stage, c.File, verdict, hashOrDash(c.Want), hashOrDash(c.Got))
 			}
 			tw.Flush()
 			if err != nil {
 				return err
 			}
 			if bad > 0 {
-				return &exitError{3, fmt.Errorf("replay: %d of %d files differ from the manifest", bad, len(checks))}
+				return fmt.Errorf("replay: %d of %d files differ from the manifest: %w", bad, len(checks), pipeline.ErrReplayDiffers)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "replay: all %d files match the manifest\n", len(checks))
 			return nil
@@ -50,12 +58,9 @@ anything differs or is missing.`,
 	}
 }
 
-func short(sum string) string {
-	if len(sum) > 16 {
-		return sum[:16]
-	}
+func hashOrDash(sum string) string {
 	if sum == "" {
 		return "-"
 	}
-	return sum
+	return pipeline.ShortHash(sum)
 }

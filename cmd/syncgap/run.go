@@ -10,26 +10,48 @@ import (
 	"syncgap/pipeline"
 )
 
-// runStage runs one stage on a snapshot and logs what it wrote.
-func runStage(ctx context.Context, dir string, st pipeline.Stage, params map[string]string) (*pipeline.StageRecord, error) {
-	start := time.Now()
+// withProgress gives the stages a progress bar when stderr is a terminal.
+func withProgress(ctx context.Context) context.Context {
 	if p := newProgress(); p != nil {
-		ctx = pipeline.WithProgress(ctx, p)
+		return pipeline.WithProgress(ctx, p)
 	}
-	rec, err := pipeline.RunStage(ctx, dir, st, params)
-	if err != nil {
-		return nil, err
+	return ctx
+}
+
+// runStage runs one stage through r and logs what it wrote.
+func runStage[C, S any](ctx context.Context, r *pipeline.Runner, def pipeline.Def[C, S], cfg C) (S, error) {
+	start := time.Now()
+	sum, rec, err := def.Run(withProgress(ctx), r, cfg)
+	if err == nil {
+		logRecord(rec, start)
 	}
+	return sum, err
+}
+
+// logRecord logs a stage's outputs and its summary, one line each.
+func logRecord(rec *pipeline.StageRecord, start time.Time) {
 	for _, o := range rec.Outputs {
-		slog.Info("wrote", "stage", st.Name, "file", o.File, "rows", o.Rows, "elapsed", time.Since(start).Round(time.Millisecond))
+		slog.Info("wrote", "stage", rec.Stage, "file", o.File, "rows", o.Rows, "elapsed", time.Since(start).Round(time.Millisecond))
 	}
 	if len(rec.Detail) > 0 {
 		// One line, keys in order: a map's own order changes run to run.
-		args := []any{"stage", st.Name}
+		args := []any{"stage", rec.Stage}
 		for _, k := range slices.Sorted(maps.Keys(rec.Detail)) {
 			args = append(args, k, rec.Detail[k])
 		}
 		slog.Info("detail", args...)
 	}
-	return rec, nil
+}
+
+// runStages runs bound stages through r in order and logs each.
+func runStages(ctx context.Context, r *pipeline.Runner, stages ...pipeline.Stage) error {
+	for _, st := range stages {
+		start := time.Now()
+		rec, _, err := r.Run(withProgress(ctx), st)
+		if err != nil {
+			return err
+		}
+		logRecord(rec, start)
+	}
+	return nil
 }

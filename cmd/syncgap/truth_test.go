@@ -27,7 +27,7 @@ func TestGeneratedTenantMatchesTruth(t *testing.T) {
 		"--export", filepath.Join(dir, "msol.csv"), "--tenant-features", filepath.Join(dir, "tenant-features.json"), "--out", snap})
 
 	truth := readTruth(t, filepath.Join(dir, "truth.csv"))
-	gaps, err := pipeline.ReadTable[pipeline.Gap](filepath.Join(snap, "gaps.parquet"))
+	gaps, err := pipeline.ReadRows[pipeline.Gap](filepath.Join(snap, "gaps.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

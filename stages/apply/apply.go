@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -64,7 +63,7 @@ type Engine struct {
 	opts    Options
 	journal *Journal
 	mu      sync.Mutex // serialises journal appends and updates of st
-	st      *State     // the journal's state, kept current with every append
+	st      *Ledger    // the journal's state, kept current with every append
 	limiter *limiter
 }
 
@@ -82,7 +81,7 @@ func NewEngine(j *Journal, opts Options) *Engine {
 	return &Engine{opts: opts, journal: j, limiter: newLimiter(opts.Rate)}
 }
 
-func (e *Engine) append(en Entry) error {
+func (e *Engine) append(en JournalEntry) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.journal.Append(en); err != nil {
@@ -92,7 +91,7 @@ func (e *Engine) append(en Entry) error {
 }
 
 func (e *Engine) outcome(a *pipeline.Action, o pipeline.Outcome, code int, msg string, before []string) error {
-	err := e.append(Entry{Event: EventOutcome, ActionID: a.ActionID, Outcome: o, LDAPCode: code, Message: msg, Before: before, After: a.Value})
+	err := e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: o, LDAPCode: code, Message: msg, Before: before, After: a.Value})
 	if err == nil && e.opts.OnOutcome != nil {
 		e.opts.OnOutcome(o)
 	}
@@ -106,9 +105,9 @@ func (e *Engine) outcome(a *pipeline.Action, o pipeline.Outcome, code int, msg s
 // are journaled, or, after ctx is cancelled, when the writes in flight are.
 // st is the journal's state as read; Run keeps it current, so afterwards it
 // describes the journal on disk.
-func (e *Engine) Run(ctx context.Context, planHash string, actions []pipeline.Action, st *State) error {
+func (e *Engine) Run(ctx context.Context, planHash string, actions []pipeline.Action, st *Ledger) error {
 	e.st = st
-	if err := e.append(Entry{Event: EventBegin, PlanHash: planHash}); err != nil {
+	if err := e.append(JournalEntry{Event: EventBegin, PlanHash: planHash}); err != nil {
 		return err
 	}
 	var todo []*pipeline.Action
@@ -199,7 +198,7 @@ feed:
 	if stopErr != nil {
 		return stopErr
 	}
-	return e.append(Entry{Event: EventEnd, PlanHash: planHash})
+	return e.append(JournalEntry{Event: EventEnd, PlanHash: planHash})
 }
 
 // settle decides what became of an action whose outcome was never
@@ -216,7 +215,7 @@ func (e *Engine) settle(ctx context.Context, d Directory, a *pipeline.Action) (r
 	case sameSet(cur, a.Expected):
 		return true, nil
 	}
-	return false, e.outcome(a, pipeline.Drifted, 0, fmt.Sprintf("found %s, expected %s", describe(cur), describe(a.Expected)), cur)
+	return false, e.outcome(a, pipeline.Drifted, 0, fmt.Sprintf("found %s, expected %s", pipeline.QuoteValues(cur), pipeline.QuoteValues(a.Expected)), cur)
 }
 
 // read reads an action's attribute, retrying transport failures.
@@ -255,7 +254,7 @@ func (e *Engine) retry(ctx context.Context, f func() error) error {
 
 // one applies a single action: intent, write, outcome.
 func (e *Engine) one(ctx context.Context, d Directory, a *pipeline.Action) error {
-	if err := e.append(Entry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
+	if err := e.append(JournalEntry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
 		return err
 	}
 	// Deleting the expected values proves they are there, but not that no
@@ -271,7 +270,7 @@ func (e *Engine) one(ctx context.Context, d Directory, a *pipeline.Action) error
 		case sameSet(cur, a.Value):
 			return e.outcome(a, pipeline.Applied, 0, "the directory already held the new value", a.Expected)
 		default:
-			return e.outcome(a, pipeline.Drifted, 0, fmt.Sprintf("found %s, expected %s", describe(cur), describe(a.Expected)), cur)
+			return e.outcome(a, pipeline.Drifted, 0, fmt.Sprintf("found %s, expected %s", pipeline.QuoteValues(cur), pipeline.QuoteValues(a.Expected)), cur)
 		}
 	}
 	err := e.swap(ctx, d, a)
@@ -287,7 +286,7 @@ func (e *Engine) one(ctx context.Context, d Directory, a *pipeline.Action) error
 			return e.outcome(a, pipeline.Applied, 0, "the directory already held the new value", a.Expected)
 		}
 		if rerr == nil && !sameSet(cur, a.Expected) {
-			return e.outcome(a, pipeline.Drifted, se.Code, fmt.Sprintf("found %s, expected %s", describe(cur), describe(a.Expected)), cur)
+			return e.outcome(a, pipeline.Drifted, se.Code, fmt.Sprintf("found %s, expected %s", pipeline.QuoteValues(cur), pipeline.QuoteValues(a.Expected)), cur)
 		}
 		return e.outcome(a, pipeline.Failed, se.Code, se.Message, nil)
 	case errors.As(err, &se):
@@ -328,17 +327,6 @@ func sameSet(a, b []string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(slices.Compact(x), slices.Compact(y))
-}
-
-func describe(vals []string) string {
-	if len(vals) == 0 {
-		return "no value"
-	}
-	q := make([]string, len(vals))
-	for i, v := range vals {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
 }
 
 // limiter spaces writes to a rate over all writers.

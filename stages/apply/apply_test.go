@@ -63,14 +63,14 @@ func act(id, dn, attr string, expected, value []string) pipeline.Action {
 		Op: pipeline.OpReplace, Expected: expected, Value: value}
 }
 
-func engine(t *testing.T, d Directory, path string, conc int) (*Engine, *State) {
+func engine(t *testing.T, d Directory, path string, conc int) (*Engine, *Ledger) {
 	t.Helper()
 	j, entries, err := OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	st, err := Replay(entries)
+	st, err := NewLedger(entries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func outcomes(t *testing.T, path string) map[string]pipeline.Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Replay(entries)
+	st, err := NewLedger(entries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestEngineLostAnswer(t *testing.T) {
 }
 
 func TestReplayRefusesTwoPlans(t *testing.T) {
-	_, err := Replay([]Entry{{Event: EventBegin, PlanHash: "one"}, {Event: EventBegin, PlanHash: "two"}})
+	_, err := Replay([]JournalEntry{{Event: EventBegin, PlanHash: "one"}, {Event: EventBegin, PlanHash: "two"}})
 	if err == nil {
 		t.Error("a journal of two plans was accepted")
 	}

@@ -15,10 +15,10 @@ import (
 // JournalFile is the apply journal's name in a snapshot.
 const JournalFile = "apply.journal"
 
-// Entry is one journal line. An action's life is an intent (written and
+// JournalEntry is one journal line. An action's life is an intent (written and
 // fsynced before the directory is touched) and then an outcome; an intent
 // without an outcome is an action that was in flight when apply died.
-type Entry struct {
+type JournalEntry struct {
 	Time     time.Time        `json:"time"`
 	Event    string           `json:"event"` // begin, intent, outcome, end
 	PlanHash string           `json:"plan_hash,omitempty"`
@@ -49,7 +49,7 @@ type Journal struct {
 // already holds. A torn last line — the process died mid-write — is cut
 // off: its action was not journaled, so it is treated as never started
 // (an intent) or still in flight (an outcome), both of which resume safely.
-func OpenJournal(path string) (*Journal, []Entry, error) {
+func OpenJournal(path string) (*Journal, []JournalEntry, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
@@ -71,7 +71,7 @@ func OpenJournal(path string) (*Journal, []Entry, error) {
 }
 
 // ReadJournal reads a journal without opening it for writing.
-func ReadJournal(path string) ([]Entry, error) {
+func ReadJournal(path string) ([]JournalEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
@@ -81,7 +81,7 @@ func ReadJournal(path string) ([]Entry, error) {
 	return entries, err
 }
 
-func readJournal(r io.Reader, path string) (entries []Entry, good int64, err error) {
+func readJournal(r io.Reader, path string) (entries []JournalEntry, good int64, err error) {
 	br := bufio.NewReader(r)
 	line := 0
 	for {
@@ -93,7 +93,7 @@ func readJournal(r io.Reader, path string) (entries []Entry, good int64, err err
 			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
 		}
 		line++
-		var e Entry
+		var e JournalEntry
 		if err := json.Unmarshal(b, &e); err != nil {
 			// Complete lines are written whole by one write call; a bad one
 			// in the middle means the file was damaged, not torn.
@@ -105,7 +105,7 @@ func readJournal(r io.Reader, path string) (entries []Entry, good int64, err err
 }
 
 // Append writes e as one line and fsyncs.
-func (j *Journal) Append(e Entry) error {
+func (j *Journal) Append(e JournalEntry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
@@ -125,17 +125,17 @@ func (j *Journal) Append(e Entry) error {
 // Close closes the journal file.
 func (j *Journal) Close() error { return j.f.Close() }
 
-// State is what a journal says about each action: its last outcome, and
+// Ledger is what a journal says about each action: its last outcome, and
 // whether an intent is still open.
-type State struct {
-	Outcomes map[string]Entry // action id -> last outcome
-	InFlight map[string]bool  // intent written, no outcome after it
-	PlanHash string           // of the first begin; all begins must agree
+type Ledger struct {
+	Outcomes map[string]JournalEntry // action id -> last outcome
+	InFlight map[string]bool         // intent written, no outcome after it
+	PlanHash string                  // of the first begin; all begins must agree
 }
 
-// Replay folds journal entries into a State.
-func Replay(entries []Entry) (*State, error) {
-	s := &State{Outcomes: map[string]Entry{}, InFlight: map[string]bool{}}
+// NewLedger folds journal entries into a Ledger.
+func NewLedger(entries []JournalEntry) (*Ledger, error) {
+	s := &Ledger{Outcomes: map[string]JournalEntry{}, InFlight: map[string]bool{}}
 	for _, e := range entries {
 		if err := s.apply(e); err != nil {
 			return nil, err
@@ -145,7 +145,7 @@ func Replay(entries []Entry) (*State, error) {
 }
 
 // apply folds one entry into the state.
-func (s *State) apply(e Entry) error {
+func (s *Ledger) apply(e JournalEntry) error {
 	switch e.Event {
 	case EventBegin:
 		if s.PlanHash == "" {
@@ -165,7 +165,7 @@ func (s *State) apply(e Entry) error {
 // Final reports whether an action needs no further attempt: applied or
 // drifted. Failed and skipped actions are tried again on the next run;
 // compare-and-swap makes a retry safe.
-func (s *State) Final(id string) bool {
+func (s *Ledger) Final(id string) bool {
 	e, ok := s.Outcomes[id]
 	return ok && (e.Outcome == pipeline.Applied || e.Outcome == pipeline.Drifted)
 }

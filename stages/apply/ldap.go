@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syncgap/ldapconn"
 
 	"github.com/go-ldap/ldap/v3"
-
-	"syncgap/stages/extractad"
 )
 
 // ldapDir is a Directory over one LDAP connection, reconnecting after a
 // transport failure.
 type ldapDir struct {
-	cfg  extractad.LDAPConfig
+	cfg  ldapconn.Config
 	conn *ldap.Conn
 }
 
@@ -21,7 +20,7 @@ var _ Directory = (*ldapDir)(nil)
 
 // DialLDAP returns a Dial function opening connections with cfg (the same
 // settings and bind as extract-ad).
-func DialLDAP(cfg extractad.LDAPConfig) func(ctx context.Context) (Directory, error) {
+func DialLDAP(cfg ldapconn.Config) func(ctx context.Context) (Directory, error) {
 	return func(ctx context.Context) (Directory, error) {
 		d := &ldapDir{cfg: cfg}
 		if err := d.connect(ctx); err != nil {
@@ -38,7 +37,7 @@ func (d *ldapDir) connect(ctx context.Context) error {
 	if d.conn != nil {
 		d.conn.Close()
 	}
-	c, err := extractad.Connect(ctx, d.cfg)
+	c, err := ldapconn.Connect(ctx, d.cfg)
 	if err != nil {
 		d.conn = nil
 		return err

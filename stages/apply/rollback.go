@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"syncgap/pipeline"
-	"syncgap/reports"
-	"syncgap/stages/plan"
+	"syncgap/planfile"
+	"syncgap/workbook"
 )
 
 // RollbackPolicy names reverse plans in the workbook and manifest.
@@ -18,7 +18,7 @@ const RollbackPolicy = "rollback"
 // applied: expecting the value apply wrote and restoring the value it
 // found, so a rollback is itself compare-and-swap and refuses to undo over
 // a later change.
-func Reverse(actions []pipeline.Action, st *State) []pipeline.Action {
+func Reverse(actions []pipeline.Action, st *Ledger) []pipeline.Action {
 	var out []pipeline.Action
 	for i := range actions {
 		a := &actions[i]
@@ -44,63 +44,69 @@ func Reverse(actions []pipeline.Action, st *State) []pipeline.Action {
 		default:
 			r.Op = pipeline.OpReplace
 		}
-		r.ActionID = plan.ID(&r)
+		r.ActionID = planfile.ID(&r)
 		out = append(out, r)
 	}
 	return out
 }
 
+// RollbackConfig names the snapshot whose apply is reversed.
+type RollbackConfig struct {
+	Source string `param:"source"` // absolute path of the applied snapshot
+}
+
 // RollbackStage writes into its snapshot a reverse plan of the apply
-// journaled in src: plan.parquet, report.xlsx and changes.ldif, to be
-// approved and applied like any plan.
-func RollbackStage(src string) pipeline.Stage {
-	return pipeline.Stage{Name: "rollback", Run: func(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-		actions, hash, _, err := plan.Load(src)
+// journaled in the source snapshot: plan.parquet, report.xlsx and
+// changes.ldif, to be approved and applied like any plan.
+var RollbackStage = pipeline.Def[RollbackConfig, planfile.Summary]{
+	Name:   "rollback",
+	Writes: planfile.Files,
+	Do: func(ctx context.Context, env *pipeline.Env, cfg RollbackConfig) (planfile.Summary, error) {
+		var none planfile.Summary
+		src := cfg.Source
+		pl, err := planfile.Load(src)
 		if err != nil {
-			return nil, fmt.Errorf("rollback: %w", err)
+			return none, fmt.Errorf("rollback: %w", err)
 		}
 		jpath := filepath.Join(src, JournalFile)
 		entries, err := ReadJournal(jpath)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		st, err := Replay(entries)
+		led, err := NewLedger(entries)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		if st.PlanHash != hash {
-			return nil, fmt.Errorf("rollback: %s records plan %s, %s holds plan %s", jpath, pipeline.ShortHash(st.PlanHash), src, pipeline.ShortHash(hash))
+		if led.PlanHash != pl.Hash {
+			return none, fmt.Errorf("rollback: %s records plan %s, %s holds plan %s", jpath, pipeline.ShortHash(led.PlanHash), src, pipeline.ShortHash(pl.Hash))
 		}
-		if len(st.InFlight) > 0 {
-			return nil, fmt.Errorf("rollback: %d actions are still in flight in %s: run the same apply again to settle them first", len(st.InFlight), jpath)
+		if len(led.InFlight) > 0 {
+			return none, fmt.Errorf("rollback: %d actions are still in flight in %s: run the same apply again to settle them first", len(led.InFlight), jpath)
 		}
-		rev := Reverse(actions, st)
-		var inputs []pipeline.InputRecord
+		rev := Reverse(pl.Actions, led)
 		for _, name := range []string{JournalFile, pipeline.FileName(pipeline.PlanTable)} {
-			p := filepath.Join(src, name)
-			sum, n, err := pipeline.HashFile(p)
+			in, err := pipeline.HashInput(filepath.Join(src, name))
 			if err != nil {
-				return nil, err
+				return none, err
 			}
-			inputs = append(inputs, pipeline.InputRecord{Path: p, SHA256: sum, Bytes: n})
+			env.AddInput(in)
 		}
-		rhash := plan.Hash(inputs, params, rev)
-		book := &reports.Plan{Policy: RollbackPolicy, Parameters: params, Hash: rhash, Actions: rev,
+		rhash := planfile.Hash(env.Inputs, env.Params, rev)
+		book := &workbook.PlanBook{Policy: RollbackPolicy, Parameters: env.Params, Hash: rhash, Actions: rev,
 			Notes: []string{"A reverse plan: each row restores the value an applied action replaced, only if the directory still holds what apply wrote."}}
-		outs, err := plan.WriteOutputs(dir, &reports.Audit{Snapshot: src, ToolVersion: pipeline.ToolVersion()}, book)
-		if err != nil {
-			return nil, err
+		if err := planfile.Write(env, &workbook.Audit{Snapshot: src, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
+			return none, err
 		}
-		return &pipeline.Result{Inputs: inputs, Outputs: outs, Detail: map[string]string{
-			plan.DetailHash: rhash, "actions_write": fmt.Sprint(len(rev)), "source_plan_hash": hash,
-		}}, nil
-	}}
+		sum := planfile.Summary{Hash: rhash, SourcePlanHash: pl.Hash}
+		sum.Count(rev)
+		return sum, nil
+	},
 }
 
 // Verify reads back every approved AD action that has an outcome and
 // compares the directory with what it should hold: the new values where
 // applied, and otherwise what apply left there.
-func Verify(ctx context.Context, d Directory, ap *Approved, st *State) ([]pipeline.VerifyResult, error) {
+func Verify(ctx context.Context, d Directory, ap *Approved, st *Ledger) ([]pipeline.VerifyResult, error) {
 	var out []pipeline.VerifyResult
 	for i := range ap.AD {
 		a := &ap.AD[i]

@@ -10,7 +10,7 @@ import (
 	"syscall"
 
 	"syncgap/pipeline"
-	"syncgap/stages/plan"
+	"syncgap/planfile"
 )
 
 // LockFile guards a snapshot against two applies at once.
@@ -24,7 +24,6 @@ type Approved struct {
 	Tenant    *pipeline.Action  // the approved tenant action, if any
 	Rejected  int
 	Undecided int
-	Inputs    []pipeline.InputRecord // plan.parquet and approvals.parquet
 }
 
 // LoadApproved reads and checks a snapshot for apply. It refuses a plan
@@ -32,16 +31,12 @@ type Approved struct {
 // are stale or belong to another plan, and a snapshot without approvals
 // (unless approveAll, for automation, approves every decidable action).
 func LoadApproved(dir string, approveAll bool) (*Approved, error) {
-	actions, hash, _, err := plan.Load(dir)
+	pl, err := planfile.Load(dir)
 	if err != nil {
 		return nil, err
 	}
+	actions, hash := pl.Actions, pl.Hash
 	out := &Approved{PlanHash: hash}
-	in, err := pipeline.TableInput(dir, pipeline.PlanTable)
-	if err != nil {
-		return nil, err
-	}
-	out.Inputs = append(out.Inputs, in)
 	decision := map[string]pipeline.Decision{}
 	if !approveAll {
 		m, err := pipeline.LoadManifest(dir)
@@ -55,7 +50,7 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 			}
 			return nil, fmt.Errorf("approvals: %w (run syncgap approve again for the current plan)", err)
 		}
-		rows, err := pipeline.ReadTable[pipeline.Approval](filepath.Join(dir, name))
+		rows, err := pipeline.ReadRows[pipeline.Approval](filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
@@ -65,11 +60,6 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 			}
 			decision[r.ActionID] = r.Decision
 		}
-		in, err := pipeline.TableInput(dir, pipeline.ApprovalsTable)
-		if err != nil {
-			return nil, err
-		}
-		out.Inputs = append(out.Inputs, in)
 	}
 	for i := range actions {
 		a := actions[i]
@@ -115,10 +105,27 @@ func Lock(dir string) (func(), error) {
 // caller so this package does not depend on the Graph client.
 type Tenant func(ctx context.Context) (enabled bool, err error)
 
-// Summary counts outcomes of the approved actions after a run.
+// Summary counts outcomes of the approved actions after a run; it is what
+// the manifest records of an apply.
 type Summary struct {
-	Counts map[pipeline.Outcome]int
-	Tenant string // what became of the tenant action
+	Applied int    `param:"applied"`
+	Drifted int    `param:"drifted"`
+	Failed  int    `param:"failed"`
+	Skipped int    `param:"skipped"`          // not reached
+	Tenant  string `param:"tenant,omitempty"` // what became of the tenant action
+}
+
+func (s *Summary) count(o pipeline.Outcome) {
+	switch o {
+	case pipeline.Applied:
+		s.Applied++
+	case pipeline.Drifted:
+		s.Drifted++
+	case pipeline.Failed:
+		s.Failed++
+	case pipeline.Skipped:
+		s.Skipped++
+	}
 }
 
 // Execute applies the approved actions under the snapshot's journal, then
@@ -135,7 +142,7 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 		return nil, pipeline.OutputRecord{}, err
 	}
 	defer j.Close()
-	st, err := Replay(entries)
+	st, err := NewLedger(entries)
 	if err != nil {
 		return nil, pipeline.OutputRecord{}, err
 	}
@@ -145,13 +152,13 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 	}
 	eng := NewEngine(j, opts)
 	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st) // keeps st current
-	sum := &Summary{Counts: map[pipeline.Outcome]int{}}
+	sum := &Summary{}
 	if runErr == nil && ap.Tenant != nil {
 		runErr = eng.tenant(ctx, ap, st, tenant, sum)
 	}
 	results := Results(ap, st)
 	for _, r := range results {
-		sum.Counts[r.Outcome]++
+		sum.count(r.Outcome)
 	}
 	out, err := pipeline.WriteTable(dir, pipeline.ApplyResultsTable, results)
 	if err != nil {
@@ -163,7 +170,7 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 // tenant runs the tenant action, last, and only when every approved AD
 // action is applied: enabling bypass with a correction missing would let
 // sync overwrite the very cloud value the plan meant to keep.
-func (e *Engine) tenant(ctx context.Context, ap *Approved, st *State, enable Tenant, sum *Summary) error {
+func (e *Engine) tenant(ctx context.Context, ap *Approved, st *Ledger, enable Tenant, sum *Summary) error {
 	a := ap.Tenant
 	if st.Final(a.ActionID) {
 		sum.Tenant = "already " + string(st.Outcomes[a.ActionID].Outcome)
@@ -178,14 +185,14 @@ func (e *Engine) tenant(ctx context.Context, ap *Approved, st *State, enable Ten
 	if pending > 0 {
 		msg := strconv.Itoa(pending) + " approved AD actions are not applied (drifted or failed): re-extract, re-plan and apply that plan before enabling bypass"
 		sum.Tenant = "skipped: " + msg
-		return e.append(Entry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+		return e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
 	}
 	if enable == nil {
 		msg := "no Graph connection given (--graph …): the tenant flag was not changed"
 		sum.Tenant = "skipped: " + msg
-		return e.append(Entry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+		return e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
 	}
-	if err := e.append(Entry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
+	if err := e.append(JournalEntry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
 		return err
 	}
 	on, err := enable(ctx)
@@ -203,7 +210,7 @@ func (e *Engine) tenant(ctx context.Context, ap *Approved, st *State, enable Ten
 
 // Results is one row per approved action with its last journaled outcome;
 // an action the journal has no outcome for is skipped (not reached).
-func Results(ap *Approved, st *State) []pipeline.ApplyResult {
+func Results(ap *Approved, st *Ledger) []pipeline.ApplyResult {
 	all := append([]pipeline.Action(nil), ap.AD...)
 	if ap.Tenant != nil {
 		all = append(all, *ap.Tenant)

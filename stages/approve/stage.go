@@ -5,48 +5,63 @@ package approve
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
-	"strconv"
 
 	"syncgap/pipeline"
-	"syncgap/reports"
-	"syncgap/stages/plan"
+	"syncgap/planfile"
+	"syncgap/workbook"
 )
 
-// ParamWorkbook names the signed workbook.
-const ParamWorkbook = "workbook"
-
-// Stage reads the signed workbook named by the workbook parameter. It reads
-// a file from outside the snapshot, so like extraction it is not replayed;
-// its output is checked in place instead.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: "approve", Run: run}
+// Config names the signed workbook.
+type Config struct {
+	Workbook string `param:"workbook"`
 }
 
-func run(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-	path := params[ParamWorkbook]
-	if path == "" {
-		return nil, fmt.Errorf("approve: no workbook given")
+// Validate refuses a config without a workbook.
+func (c *Config) Validate() error {
+	if c.Workbook == "" {
+		return fmt.Errorf("approve: no workbook given")
 	}
-	actions, hash, _, err := plan.Load(dir)
+	return nil
+}
+
+// Summary is what approve records.
+type Summary struct {
+	PlanHash  string `param:"plan_hash"`
+	Approver  string `param:"approver"`
+	Approved  int    `param:"approved"`
+	Rejected  int    `param:"rejected"`
+	Undecided int    `param:"undecided"`
+}
+
+// Stage reads the signed workbook. It reads a file from outside the
+// snapshot, so like extraction it is not replayed; its output is checked
+// in place instead.
+var Stage = pipeline.Def[Config, Summary]{
+	Name:   "approve",
+	Reads:  func(Config) []string { return []string{pipeline.FileName(pipeline.PlanTable)} },
+	Writes: []string{pipeline.FileName(pipeline.ApprovalsTable), ApprovedChangesFile},
+	Do:     run,
+}
+
+func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
+	path := cfg.Workbook
+	pl, err := planfile.Load(env.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("approve: %w", err)
+		return Summary{}, fmt.Errorf("approve: %w", err)
 	}
-	planIn, err := pipeline.TableInput(dir, pipeline.PlanTable)
+	actions, hash := pl.Actions, pl.Hash
+	in, err := pipeline.HashInput(path)
 	if err != nil {
-		return nil, err
+		return Summary{}, fmt.Errorf("approve: %w", err)
 	}
-	sum, size, err := pipeline.HashFile(path)
+	sum := in.SHA256
+	signed, err := workbook.ReadSigned(path)
 	if err != nil {
-		return nil, fmt.Errorf("approve: %w", err)
-	}
-	signed, err := reports.ReadSigned(path)
-	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	if signed.PlanHash != hash {
-		return nil, &pipeline.CellError{File: path, Sheet: reports.SignOffSheet, Cell: signed.PlanHashCell,
+		return Summary{}, &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: signed.PlanHashCell,
 			Err: fmt.Errorf("plan hash %s is not this snapshot's plan (%s): the workbook belongs to another plan", pipeline.ShortHash(signed.PlanHash), pipeline.ShortHash(hash))}
 	}
 	index := make(map[string]int, len(actions))
@@ -65,7 +80,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	// workbook was edited where it should not be: refuse it all.
 	for _, d := range signed.Undecided {
 		if _, ok := index[d.ActionID]; !ok {
-			return nil, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
+			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
 		}
 	}
 	rows := make([]row, 0, len(signed.Decisions))
@@ -73,10 +88,10 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	for _, d := range signed.Decisions {
 		i, ok := index[d.ActionID]
 		if !ok {
-			return nil, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
+			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
 		}
 		if !actions[i].Kind.Decidable() {
-			return nil, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.Cell,
+			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.Cell,
 				Err: fmt.Errorf("action %s is a %s row: it takes no decision", d.ActionID, actions[i].Kind)}
 		}
 		counts[d.Decision]++
@@ -87,7 +102,7 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 		}})
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	// Plan order, whatever order the rows had in the workbook.
 	sort.Slice(rows, func(i, j int) bool { return rows[i].at < rows[j].at })
@@ -95,24 +110,20 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	for i := range rows {
 		approvals[i] = rows[i].a
 	}
-	out, err := pipeline.WriteTable(dir, pipeline.ApprovalsTable, approvals)
+	out, err := pipeline.WriteTable(env.Dir, pipeline.ApprovalsTable, approvals)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
-	ldif, err := writeApprovedChanges(dir, hash, signed.Approver, actions, approvals)
+	ldif, err := writeApprovedChanges(env.Dir, hash, signed.Approver, actions, approvals)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
-	return &pipeline.Result{
-		Inputs:  []pipeline.InputRecord{{Path: path, SHA256: sum, Bytes: size}, planIn},
-		Outputs: []pipeline.OutputRecord{out, ldif},
-		Detail: map[string]string{
-			plan.DetailHash: hash,
-			"approver":      signed.Approver,
-			"approved":      strconv.Itoa(counts[pipeline.Approve]),
-			"rejected":      strconv.Itoa(counts[pipeline.Reject]),
-			"undecided":     strconv.Itoa(decidable - len(rows)),
-		},
+	env.AddInput(in)
+	env.AddOutput(out)
+	env.AddOutput(ldif)
+	return Summary{
+		PlanHash: hash, Approver: signed.Approver,
+		Approved: counts[pipeline.Approve], Rejected: counts[pipeline.Reject], Undecided: decidable - len(rows),
 	}, nil
 }
 
@@ -127,26 +138,8 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 			ok[a.ActionID] = true
 		}
 	}
-	f, err := pipeline.CreateAtomic(filepath.Join(dir, ApprovedChangesFile))
-	if err != nil {
-		return pipeline.OutputRecord{}, err
-	}
-	n := 0
 	header := fmt.Sprintf("syncgap approved changes, plan %s, signed by %s\n"+
 		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
 		"runs the same changes with a journal, resume and rollback.", hash, approver)
-	if err := plan.WriteChanges(f, header, actions, func(a *pipeline.Action) bool {
-		if ok[a.ActionID] {
-			n++
-			return true
-		}
-		return false
-	}); err != nil {
-		f.Abort()
-		return pipeline.OutputRecord{}, err
-	}
-	if err := f.Commit(); err != nil {
-		return pipeline.OutputRecord{}, err
-	}
-	return pipeline.OutputRecord{File: ApprovedChangesFile, Rows: int64(n), SHA256: f.SHA256()}, nil
+	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"syncgap/phone"
 	"syncgap/pipeline"
 )
 
@@ -15,10 +16,16 @@ import (
 type Config struct {
 	// DefaultRegion (ISO 3166 alpha-2) applies to national-format numbers of
 	// users with neither AD c nor usageLocation.
-	DefaultRegion string
-	// BypassEnabled is the tenant flag as read: when it is already on, a
-	// difference means sync did not apply AD's value.
-	BypassEnabled bool
+	DefaultRegion string `param:"default_region,omitempty"`
+	// BypassEnabled is the tenant flag as read from the tenant table: when
+	// it is already on, a difference means sync did not apply AD's value.
+	BypassEnabled bool `param:"-"`
+}
+
+// Validate normalises the region's case (gb and GB are one region).
+func (c *Config) Validate() error {
+	c.DefaultRegion = strings.ToUpper(c.DefaultRegion)
+	return nil
 }
 
 // comparison is the verdict on one attribute pair.
@@ -29,7 +36,7 @@ type comparison struct {
 }
 
 // Row classifies one joined row. p must be owned by the caller's goroutine.
-func (c Config) Row(j *pipeline.Joined, p *parser) pipeline.Gap {
+func (c Config) Row(j *pipeline.Joined, p *phone.Parser) pipeline.Gap {
 	g := pipeline.Gap{
 		UPN:              j.AD.UPN,
 		DN:               j.AD.DN,
@@ -52,7 +59,7 @@ func (c Config) Row(j *pipeline.Joined, p *parser) pipeline.Gap {
 	}
 	g.Region = c.region(j)
 
-	mob := c.mobile(Trim(j.AD.Mobile), Trim(j.Entra.MobilePhone), g.Region, p, &g)
+	mob := c.mobile(phone.Trim(j.AD.Mobile), phone.Trim(j.Entra.MobilePhone), g.Region, p, &g)
 	oth := c.otherMobile(j.AD.OtherMobile, j.Entra.AlternateMobilePhones, g.Region, p)
 	g.MobileState, g.OtherMobileState = mob.state, oth.state
 
@@ -98,7 +105,7 @@ func (c Config) Row(j *pipeline.Joined, p *parser) pipeline.Gap {
 // cloud usageLocation, else the default.
 func (c Config) region(j *pipeline.Joined) string {
 	for _, r := range []string{j.AD.Country, j.Entra.UsageLocation, c.DefaultRegion} {
-		if r = strings.ToUpper(Trim(r)); r != "" {
+		if r = strings.ToUpper(phone.Trim(r)); r != "" {
 			return r
 		}
 	}
@@ -139,39 +146,39 @@ func byEmptiness(adEmpty, cloudEmpty bool) pipeline.Effect {
 	return pipeline.OverwritesCloud
 }
 
-func (c Config) mobile(a, b, region string, p *parser, g *pipeline.Gap) comparison {
+func (c Config) mobile(a, b, region string, p *phone.Parser, g *pipeline.Gap) comparison {
 	if a == b {
 		return comparison{state: pipeline.InSync, effect: pipeline.NoEffect}
 	}
-	var pa, pb phone
+	var pa, pb phone.Number
 	if a != "" {
-		pa = p.parse(a, region)
-		g.MobileADE164 = pa.e164
+		pa = p.Parse(a, region)
+		g.MobileADE164 = pa.E164
 	}
 	if b != "" {
-		pb = p.parse(b, region)
-		g.MobileEntraE164 = pb.e164
+		pb = p.Parse(b, region)
+		g.MobileEntraE164 = pb.E164
 	}
 	switch {
-	case a != "" && pa.e164 == "":
-		return comparison{pipeline.Invalid, byEmptiness(false, b == ""), fmt.Sprintf("AD value %q: %s", a, pa.why)}
-	case b != "" && pb.e164 == "":
-		return comparison{pipeline.Invalid, byEmptiness(a == "", false), fmt.Sprintf("cloud value %q: %s", b, pb.why)}
+	case a != "" && pa.E164 == "":
+		return comparison{pipeline.Invalid, byEmptiness(false, b == ""), fmt.Sprintf("AD value %q: %s", a, pa.Why)}
+	case b != "" && pb.E164 == "":
+		return comparison{pipeline.Invalid, byEmptiness(a == "", false), fmt.Sprintf("cloud value %q: %s", b, pb.Why)}
 	case b == "":
 		return comparison{pipeline.MissingInEntra, pipeline.FillsCloud, fmt.Sprintf("AD has %q, the cloud is empty", a)}
 	case a == "":
 		return comparison{pipeline.MissingInAD, pipeline.ClearsCloud, fmt.Sprintf("the cloud has %q, AD is empty: enabling bypass clears it", b)}
-	case pa.e164 == pb.e164:
-		return comparison{pipeline.FormatOnly, pipeline.ReformatsCloud, fmt.Sprintf("same number %s, formatted %q in AD and %q in the cloud", pa.e164, a, b)}
+	case pa.E164 == pb.E164:
+		return comparison{pipeline.FormatOnly, pipeline.ReformatsCloud, fmt.Sprintf("same number %s, formatted %q in AD and %q in the cloud", pa.E164, a, b)}
 	}
-	return comparison{pipeline.Mismatch, pipeline.OverwritesCloud, fmt.Sprintf("AD has %s (%q), the cloud has %s (%q)", pa.e164, a, pb.e164, b)}
+	return comparison{pipeline.Mismatch, pipeline.OverwritesCloud, fmt.Sprintf("AD has %s (%q), the cloud has %s (%q)", pa.E164, a, pb.E164, b)}
 }
 
 // valueSet is a set of trimmed, non-empty texts in sorted order.
 func valueSet(vals []string) []string {
 	out := make([]string, 0, len(vals))
 	for _, v := range vals {
-		if v = Trim(v); v != "" {
+		if v = phone.Trim(v); v != "" {
 			out = append(out, v)
 		}
 	}
@@ -179,7 +186,7 @@ func valueSet(vals []string) []string {
 	return slices.Compact(out)
 }
 
-func (c Config) otherMobile(adVals, cloudVals []string, region string, p *parser) comparison {
+func (c Config) otherMobile(adVals, cloudVals []string, region string, p *phone.Parser) comparison {
 	if cloudVals == nil {
 		return comparison{pipeline.Unverifiable, pipeline.NoEffect, "the cloud value is unknown (Graph does not expose AlternateMobilePhones; add an MSOnline or ADSyncTools export)"}
 	}
@@ -187,8 +194,8 @@ func (c Config) otherMobile(adVals, cloudVals []string, region string, p *parser
 	if slices.Equal(a, b) {
 		return comparison{state: pipeline.InSync, effect: pipeline.NoEffect}
 	}
-	na, badA := p.normSet(a, region)
-	nb, badB := p.normSet(b, region)
+	na, badA := normSet(p, a, region)
+	nb, badB := normSet(p, b, region)
 	switch {
 	case badA != "":
 		return comparison{pipeline.Invalid, byEmptiness(false, len(b) == 0), "AD " + badA}
@@ -205,14 +212,14 @@ func (c Config) otherMobile(adVals, cloudVals []string, region string, p *parser
 }
 
 // normSet normalises a set; bad describes the first value that is not a phone number.
-func (p *parser) normSet(vals []string, region string) (norm []string, bad string) {
+func normSet(p *phone.Parser, vals []string, region string) (norm []string, bad string) {
 	norm = make([]string, 0, len(vals))
 	for _, v := range vals {
-		ph := p.parse(v, region)
-		if ph.e164 == "" {
-			return nil, fmt.Sprintf("value %q: %s", v, ph.why)
+		ph := p.Parse(v, region)
+		if ph.E164 == "" {
+			return nil, fmt.Sprintf("value %q: %s", v, ph.Why)
 		}
-		norm = append(norm, ph.e164)
+		norm = append(norm, ph.E164)
 	}
 	slices.Sort(norm)
 	return slices.Compact(norm), ""

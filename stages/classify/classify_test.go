@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"syncgap/phone"
 	"syncgap/pipeline"
 )
 
@@ -54,7 +55,7 @@ func TestRow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := tt.cfg.Row(tt.row, newParser())
+			g := tt.cfg.Row(tt.row, phone.NewParser())
 			if g.MobileState != tt.mobile || g.OtherMobileState != tt.other || g.Effect != tt.effect || g.Risk != tt.risk {
 				t.Fatalf("got mobile=%s other=%s effect=%s risk=%s, want %s %s %s %s (reason %q)",
 					g.MobileState, g.OtherMobileState, g.Effect, g.Risk, tt.mobile, tt.other, tt.effect, tt.risk, g.Reason)
@@ -73,7 +74,7 @@ func TestNotMatchedRows(t *testing.T) {
 	for _, st := range []pipeline.MatchStatus{pipeline.ADOnly, pipeline.CloudOnly, pipeline.OrphanedSynced, pipeline.Ambiguous} {
 		j := matched("+1 425 555 0100", "", nil, nil, "US")
 		j.MatchStatus = st
-		g := Config{}.Row(j, newParser())
+		g := Config{}.Row(j, phone.NewParser())
 		if g.MobileState != pipeline.NotApplicable || g.OtherMobileState != pipeline.NotApplicable || g.Effect != pipeline.NoEffect {
 			t.Errorf("%s: got %s/%s/%s", st, g.MobileState, g.OtherMobileState, g.Effect)
 		}
@@ -100,7 +101,7 @@ func TestTiming(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			j := matched(tt.adM, tt.cloudM, nil, []string{}, "US")
 			j.AD.WhenChanged, j.Entra.OnPremisesLastSync = tt.adChanged, tt.lastSync
-			if g := (Config{BypassEnabled: tt.bypass}).Row(j, newParser()); g.Timing != tt.want {
+			if g := (Config{BypassEnabled: tt.bypass}).Row(j, phone.NewParser()); g.Timing != tt.want {
 				t.Fatalf("timing = %q, want %q", g.Timing, tt.want)
 			}
 		})

@@ -4,63 +4,60 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 
+	"syncgap/phone"
 	"syncgap/pipeline"
 )
 
-// ParamDefaultRegion is the manifest parameter for Config.DefaultRegion.
-const ParamDefaultRegion = "default_region"
+// Summary is what classify records.
+type Summary struct {
+	Rows int64 `param:"rows"`
+}
 
-// Stage reads joined and tenant from a snapshot and writes gaps.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: "classify", Replayable: true, Run: run}
+// Stage reads joined and tenant and writes gaps.
+var Stage = pipeline.Def[Config, Summary]{
+	Name: "classify",
+	Reads: func(Config) []string {
+		return []string{pipeline.FileName(pipeline.JoinedTable), pipeline.FileName(pipeline.TenantTable)}
+	},
+	Writes: []string{pipeline.FileName(pipeline.GapsTable)},
+	Do:     run,
 }
 
 // batchRows rows are read, classified in parallel and written in order.
 const batchRows = 8192
 
-func run(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-	cfg := Config{DefaultRegion: strings.ToUpper(params[ParamDefaultRegion])}
-	var res pipeline.Result
-	for _, t := range []string{pipeline.JoinedTable, pipeline.TenantTable} {
-		in, err := pipeline.TableInput(dir, t)
-		if err != nil {
-			return nil, err
-		}
-		res.Inputs = append(res.Inputs, in)
-	}
-	flags, err := pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
+func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
+	flags, err := pipeline.ReadRows[pipeline.TenantFlag](env.Path(pipeline.FileName(pipeline.TenantTable)))
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	for _, f := range flags {
 		if f.Feature == pipeline.BypassFeature {
 			cfg.BypassEnabled = f.Enabled.IsTrue()
 		}
 	}
-	r, err := pipeline.OpenTable[pipeline.Joined](filepath.Join(dir, pipeline.FileName(pipeline.JoinedTable)))
+	r, err := pipeline.OpenReader[pipeline.Joined](env.Path(pipeline.FileName(pipeline.JoinedTable)))
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	defer r.Close()
-	w, err := pipeline.CreateTable[pipeline.Gap](dir, pipeline.GapsTable)
+	w, err := pipeline.CreateTable[pipeline.Gap](env.Dir, pipeline.GapsTable)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	if err := cfg.stream(ctx, r, w); err != nil {
 		w.Abort()
-		return nil, err
+		return Summary{}, err
 	}
 	out, err := w.Commit()
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
-	res.Outputs = []pipeline.OutputRecord{out}
-	return &res, nil
+	env.AddOutput(out)
+	return Summary{Rows: out.Rows}, nil
 }
 
 // stream classifies every row of r into w, in order, on all cores.
@@ -69,9 +66,9 @@ func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined],
 	prog.Start("classify", "rows", r.NumRows())
 	defer prog.Done()
 	workers := runtime.GOMAXPROCS(0)
-	parsers := make([]*parser, workers)
+	parsers := make([]*phone.Parser, workers)
 	for i := range parsers {
-		parsers[i] = newParser()
+		parsers[i] = phone.NewParser()
 	}
 	in := make([]pipeline.Joined, batchRows)
 	out := make([]pipeline.Gap, batchRows)
@@ -100,7 +97,7 @@ func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined],
 				break
 			}
 			wg.Add(1)
-			go func(p *parser) {
+			go func(p *phone.Parser) {
 				defer wg.Done()
 				for i := lo; i < hi; i++ {
 					out[i] = c.Row(&in[i], p)

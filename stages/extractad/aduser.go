@@ -1,6 +1,7 @@
 package extractad
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"syncgap/ldif"
 	"syncgap/pipeline"
 )
 
@@ -31,7 +33,7 @@ const (
 
 // ToADUser maps an entry to an ad_users row; ok is false for entries that are
 // not user accounts (computers, groups, containers), which are skipped, not errors.
-func ToADUser(e *Entry, origin string) (u pipeline.ADUser, ok bool, err error) {
+func ToADUser(e *ldif.Entry, origin string) (u pipeline.ADUser, ok bool, err error) {
 	var hasClass, isUser, isComputer, hasName bool
 	nOther := 0
 	var kb [32]byte
@@ -40,8 +42,8 @@ func ToADUser(e *Entry, origin string) (u pipeline.ADUser, ok bool, err error) {
 		switch lowerKey(&kb, a.Name) {
 		case keyObjectClass:
 			hasClass = true
-			isUser = isUser || asciiEqualFold(a.Value, "user")
-			isComputer = isComputer || asciiEqualFold(a.Value, "computer")
+			isUser = isUser || bytes.EqualFold(a.Value, []byte("user"))
+			isComputer = isComputer || bytes.EqualFold(a.Value, []byte("computer"))
 		case keySAM, keyUPN:
 			hasName = true
 		case keyOtherMobile:
@@ -84,7 +86,7 @@ func ToADUser(e *Entry, origin string) (u pipeline.ADUser, ok bool, err error) {
 		case keyUAC:
 			n, err := strconv.ParseInt(string(a.Value), 10, 64)
 			if err != nil {
-				return fail(e, origin, a, fmt.Errorf("not a decimal integer: %q", quoteShort(a.Value)))
+				return fail(e, origin, a, fmt.Errorf("not a decimal integer: %q", pipeline.ShortText(a.Value)))
 			}
 			u.Enabled = pipeline.Known(n&uacAccountDisable == 0)
 			continue
@@ -126,7 +128,7 @@ func ToADUser(e *Entry, origin string) (u pipeline.ADUser, ok bool, err error) {
 
 // fail builds the error for a bad attribute. ToADUser only knows the origin
 // ("file:line"), so File is its file part; ReadLDIF puts back the name as given.
-func fail(e *Entry, origin string, a *Attr, err error) (pipeline.ADUser, bool, error) {
+func fail(e *ldif.Entry, origin string, a *ldif.Attr, err error) (pipeline.ADUser, bool, error) {
 	file := origin
 	if i := strings.LastIndexByte(origin, ':'); i >= 0 {
 		if _, perr := strconv.Atoi(origin[i+1:]); perr == nil {
@@ -247,7 +249,7 @@ func unhex(c byte) (byte, bool) {
 // zone is refused: it would be the DC's local time, which the file does not say.
 func parseGeneralizedTime(v []byte) (time.Time, error) {
 	bad := func(why string) (time.Time, error) {
-		return time.Time{}, fmt.Errorf("bad GeneralizedTime %q: %s", quoteShort(v), why)
+		return time.Time{}, fmt.Errorf("bad GeneralizedTime %q: %s", pipeline.ShortText(v), why)
 	}
 	if len(v) < 15 {
 		return bad("want YYYYMMDDHHMMSS[.fraction] and Z or +hhmm")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syncgap/ldapconn"
 	"testing"
 	"time"
 
@@ -87,8 +88,8 @@ func (s *fakeAD) start() *fakeAD {
 
 func (s *fakeAD) url() string { return "ldap://" + s.ln.Addr().String() }
 
-func (s *fakeAD) config() LDAPConfig {
-	return LDAPConfig{URL: s.url(), BindID: s.bindDN, Password: s.password, AllowPlaintextBind: true,
+func (s *fakeAD) config() ldapconn.Config {
+	return ldapconn.Config{URL: s.url(), BindID: s.bindDN, Password: s.password, AllowPlaintextBind: true,
 		DialTimeout: 2 * time.Second, RequestTimeout: 2 * time.Second}
 }
 

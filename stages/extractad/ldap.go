@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 )
 
@@ -31,20 +30,6 @@ const (
 	ScopeSub  = "sub"
 	ScopeOne  = "one"
 	ScopeBase = "base"
-)
-
-// Manifest parameters of a live extract. The password is never one of them.
-const (
-	ParamLDAP       = "ldap" // server as scheme://host:port
-	ParamBase       = "base"
-	ParamFilter     = "filter"
-	ParamScope      = "scope"
-	ParamPageSize   = "page_size"
-	ParamBind       = "bind"        // bind identity; empty for anonymous
-	ParamBindMethod = "bind_method" // simple, ntlm or anonymous
-	ParamTLS        = "tls"         // ldaps, starttls or none
-	ParamCAFile     = "ca_file"
-	ParamInsecure   = "insecure_skip_verify"
 )
 
 // ldapAttributes are the attributes ToADUser reads.
@@ -113,11 +98,11 @@ type LDAPStats struct {
 	Attempts      int // searches started, counting restarts after a lost connection
 }
 
-// LDAPSource is a live directory to extract users from. Conn carries the
-// password, which is why the stage takes the source as a value rather than
-// reading it from its (recorded) parameters.
+// LDAPSource is extract-ad reading live from a domain controller. Conn
+// carries the password, so the manifest records the source through
+// ldapRecord, never the struct itself.
 type LDAPSource struct {
-	Conn  LDAPConfig
+	Conn  ldapconn.Config
 	Query LDAPQuery
 	// Attempts is how many times the whole search is tried when the
 	// connection drops; 4 when 0.
@@ -127,75 +112,78 @@ type LDAPSource struct {
 	Backoff time.Duration
 }
 
-// Params are the source's manifest parameters: where and what was searched
-// and as whom, never the password.
-func (s LDAPSource) Params() map[string]string {
+// ldapRecord is what the manifest records of a live extract: where and
+// what was searched and as whom, never the password.
+type ldapRecord struct {
+	Server     string `param:"ldap"` // scheme://host:port
+	Base       string `param:"base"`
+	Filter     string `param:"filter"`
+	Scope      string `param:"scope"`
+	PageSize   int    `param:"page_size"`
+	Bind       string `param:"bind"`        // bind identity; empty for anonymous
+	BindMethod string `param:"bind_method"` // simple, ntlm or anonymous
+	TLS        string `param:"tls"`         // ldaps, starttls or none
+	CAFile     string `param:"ca_file,omitempty"`
+	Insecure   bool   `param:"insecure_skip_verify,omitempty"`
+}
+
+func (s LDAPSource) record() any {
 	q := s.Query.withDefaults()
-	p := map[string]string{
-		ParamLDAP:       s.Conn.Server(),
-		ParamBase:       q.Base,
-		ParamFilter:     q.Filter,
-		ParamScope:      q.Scope,
-		ParamPageSize:   strconv.Itoa(q.PageSize),
-		ParamBind:       s.Conn.BindID,
-		ParamBindMethod: s.Conn.BindMethod(),
-		ParamTLS:        "none",
+	r := ldapRecord{
+		Server: s.Conn.Server(), Base: q.Base, Filter: q.Filter, Scope: q.Scope, PageSize: q.PageSize,
+		Bind: s.Conn.BindID, BindMethod: s.Conn.BindMethod(), TLS: "none",
+		CAFile: s.Conn.CAFile, Insecure: s.Conn.InsecureSkipVerify,
 	}
 	switch {
-	case strings.HasPrefix(p[ParamLDAP], "ldaps://"):
-		p[ParamTLS] = "ldaps"
+	case strings.HasPrefix(r.Server, "ldaps://"):
+		r.TLS = "ldaps"
 	case s.Conn.StartTLS:
-		p[ParamTLS] = "starttls"
+		r.TLS = "starttls"
 	}
-	if s.Conn.CAFile != "" {
-		p[ParamCAFile] = s.Conn.CAFile
-	}
-	if s.Conn.InsecureSkipVerify {
-		p[ParamInsecure] = "true"
-	}
-	return p
+	return r
 }
 
 // Validate checks the source without touching the network.
-func (s LDAPSource) Validate() error {
+func (s *LDAPSource) Validate() error {
 	if err := s.Conn.Validate(); err != nil {
 		return err
 	}
 	return s.Query.withDefaults().validate()
 }
 
+// LDAPSummary is what extract-ad records of a live run.
+type LDAPSummary struct {
+	Source            string `param:"source"`
+	Entries           int    `param:"entries"`
+	Users             int    `param:"users"`
+	Pages             int    `param:"pages"`
+	ReferralsSkipped  int    `param:"referrals_skipped"`
+	RangeRequests     int    `param:"range_requests"`
+	ConnectionRetries int    `param:"connection_retries"`
+}
+
 // LDAPStage reads users from a live directory and writes ad_users, sorted
 // as the LDIF stage sorts them, so both give the same table for the same
-// directory but for the origin column. Run it with src.Params().
-func LDAPStage(src LDAPSource) pipeline.Stage {
-	return pipeline.Stage{Name: "extract-ad", Run: func(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-		// The manifest must describe the search that actually ran.
-		if !maps.Equal(params, src.Params()) {
-			return nil, errors.New("extract-ad: parameters do not match the LDAP source")
-		}
-		if err := src.Validate(); err != nil {
-			return nil, err
-		}
+// directory but for the origin column.
+var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
+	Name:   "extract-ad",
+	Record: LDAPSource.record,
+	Writes: adUsersFile,
+	Do: func(ctx context.Context, env *pipeline.Env, src LDAPSource) (LDAPSummary, error) {
 		users, stats, err := src.collect(ctx)
 		if err != nil {
-			return nil, err
+			return LDAPSummary{}, err
 		}
-		out, err := writeUsers(dir, users)
+		out, err := writeUsers(env.Dir, users)
 		if err != nil {
-			return nil, err
+			return LDAPSummary{}, err
 		}
-		return &pipeline.Result{
-			Outputs: []pipeline.OutputRecord{out},
-			Detail: map[string]string{
-				"source":             "ldap " + src.Conn.Server(),
-				"entries":            strconv.Itoa(stats.Entries),
-				"pages":              strconv.Itoa(stats.Pages),
-				"referrals_skipped":  strconv.Itoa(stats.Referrals),
-				"range_requests":     strconv.Itoa(stats.RangeRequests),
-				"connection_retries": strconv.Itoa(stats.Attempts - 1),
-			},
+		env.AddOutput(out)
+		return LDAPSummary{
+			Source: "ldap " + src.Conn.Server(), Entries: stats.Entries, Users: stats.Users, Pages: stats.Pages,
+			ReferralsSkipped: stats.Referrals, RangeRequests: stats.RangeRequests, ConnectionRetries: stats.Attempts - 1,
 		}, nil
-	}}
+	},
 }
 
 // collect runs the search to the end, restarting it from scratch on a new
@@ -243,7 +231,7 @@ func (s LDAPSource) collect(ctx context.Context) (*userChunks, LDAPStats, error)
 // once connects, reads every user into users and closes the connection.
 // connected tells whether the connection and bind succeeded.
 func (s LDAPSource) once(ctx context.Context, users *userChunks) (stats LDAPStats, connected bool, err error) {
-	conn, err := Connect(ctx, s.Conn)
+	conn, err := ldapconn.Connect(ctx, s.Conn)
 	if err != nil {
 		return stats, false, err
 	}
@@ -270,7 +258,7 @@ func isConnectionLoss(err error) bool {
 	var lost *connLostError
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrPlaintextBind):
+	case errors.Is(err, ldapconn.ErrInvalidCredentials), errors.Is(err, ldapconn.ErrPlaintextBind):
 		return false
 	case errors.As(err, &lost), errors.As(err, &ne),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"syncgap/fixtures/ldaptest"
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 )
 
@@ -196,27 +197,27 @@ func TestConnectRefusals(t *testing.T) {
 	good := s.config()
 	for _, tc := range []struct {
 		name    string
-		edit    func(*LDAPConfig)
+		edit    func(*ldapconn.Config)
 		is      error
 		want    []string
 		maxWait time.Duration
 	}{
-		{"plaintext simple bind", func(c *LDAPConfig) { c.AllowPlaintextBind = false }, ErrPlaintextBind,
+		{"plaintext simple bind", func(c *ldapconn.Config) { c.AllowPlaintextBind = false }, ldapconn.ErrPlaintextBind,
 			[]string{"ldap://" + s.ln.Addr().String(), s.bindDN}, 0},
-		{"wrong password", func(c *LDAPConfig) { c.Password = "not-" + c.Password }, ErrInvalidCredentials,
+		{"wrong password", func(c *ldapconn.Config) { c.Password = "not-" + c.Password }, ldapconn.ErrInvalidCredentials,
 			[]string{"invalid credentials for " + s.bindDN + " at " + good.Server(), "(wrong password)"}, 0},
-		{"credentials in URL", func(c *LDAPConfig) { c.URL = "ldap://reader:" + c.Password + "@" + s.ln.Addr().String() }, nil,
+		{"credentials in URL", func(c *ldapconn.Config) { c.URL = "ldap://reader:" + c.Password + "@" + s.ln.Addr().String() }, nil,
 			[]string{"must not carry credentials"}, 0},
-		{"StartTLS on ldaps", func(c *LDAPConfig) { c.URL = "ldaps://" + s.ln.Addr().String(); c.StartTLS = true }, nil,
+		{"StartTLS on ldaps", func(c *ldapconn.Config) { c.URL = "ldaps://" + s.ln.Addr().String(); c.StartTLS = true }, nil,
 			[]string{"already encrypted"}, 0},
-		{"NTLM without domain", func(c *LDAPConfig) { c.BindID = `\reader` }, nil, []string{`want DOMAIN\user`}, 0},
-		{"closed port", func(c *LDAPConfig) { c.URL = closedURL }, nil,
+		{"NTLM without domain", func(c *ldapconn.Config) { c.BindID = `\reader` }, nil, []string{`want DOMAIN\user`}, 0},
+		{"closed port", func(c *ldapconn.Config) { c.URL = closedURL }, nil,
 			[]string{"connect to " + closedURL, "connection refused"}, time.Second},
-		{"silent server, ldap", func(c *LDAPConfig) { c.URL = "ldap://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
+		{"silent server, ldap", func(c *ldapconn.Config) { c.URL = "ldap://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
 			[]string{"connect to ldap://" + silentAddr, "no answer within 300ms"}, 2 * time.Second},
-		{"silent server, ldaps", func(c *LDAPConfig) { c.URL = "ldaps://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
+		{"silent server, ldaps", func(c *ldapconn.Config) { c.URL = "ldaps://" + silentAddr; c.DialTimeout = 300 * time.Millisecond }, nil,
 			[]string{"connect to ldaps://" + silentAddr, "no answer within 300ms"}, 2 * time.Second},
-		{"silent server, StartTLS", func(c *LDAPConfig) {
+		{"silent server, StartTLS", func(c *ldapconn.Config) {
 			c.URL = "ldap://" + silentAddr
 			c.StartTLS = true
 			c.DialTimeout = 300 * time.Millisecond
@@ -226,7 +227,7 @@ func TestConnectRefusals(t *testing.T) {
 			cfg := good
 			tc.edit(&cfg)
 			start := time.Now()
-			conn, err := Connect(context.Background(), cfg)
+			conn, err := ldapconn.Connect(context.Background(), cfg)
 			if err == nil {
 				conn.Close()
 				t.Fatal("connected")
@@ -257,7 +258,7 @@ func TestConnectRefusals(t *testing.T) {
 // a server that is down, and waiting would only delay the message.
 func TestLDAPNoRetryWhenFirstConnectFails(t *testing.T) {
 	url := "ldap://" + ldaptest.ClosedAddr(t)
-	src := LDAPSource{Conn: LDAPConfig{URL: url}, Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Hour}
+	src := LDAPSource{Conn: ldapconn.Config{URL: url}, Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Hour}
 	_, stats, err := src.collect(context.Background())
 	if err == nil || stats.Attempts != 1 {
 		t.Fatalf("err %v after %d attempts", err, stats.Attempts)
@@ -266,13 +267,13 @@ func TestLDAPNoRetryWhenFirstConnectFails(t *testing.T) {
 
 func TestBindMethod(t *testing.T) {
 	for id, want := range map[string]string{
-		"":                                    BindAnonymous,
-		"svc-syncgap@contoso.com":             BindSimple,
-		"CN=svc,OU=Service,DC=contoso,DC=com": BindSimple,
-		`CN=Doe\\Jane,DC=contoso,DC=com`:      BindSimple,
-		`CONTOSO\svc-syncgap`:                 BindNTLM,
+		"":                                    ldapconn.BindAnonymous,
+		"svc-syncgap@contoso.com":             ldapconn.BindSimple,
+		"CN=svc,OU=Service,DC=contoso,DC=com": ldapconn.BindSimple,
+		`CN=Doe\\Jane,DC=contoso,DC=com`:      ldapconn.BindSimple,
+		`CONTOSO\svc-syncgap`:                 ldapconn.BindNTLM,
 	} {
-		if got := (LDAPConfig{BindID: id}).BindMethod(); got != want {
+		if got := (ldapconn.Config{BindID: id}).BindMethod(); got != want {
 			t.Errorf("%q: %s, want %s", id, got, want)
 		}
 	}
@@ -299,7 +300,7 @@ func TestRangeOption(t *testing.T) {
 }
 
 func TestLDAPSourceValidate(t *testing.T) {
-	good := LDAPSource{Conn: LDAPConfig{URL: "ldaps://dc01.contoso.com"}, Query: LDAPQuery{Base: "DC=contoso,DC=com"}}
+	good := LDAPSource{Conn: ldapconn.Config{URL: "ldaps://dc01.contoso.com"}, Query: LDAPQuery{Base: "DC=contoso,DC=com"}}
 	for name, edit := range map[string]func(*LDAPSource){
 		"no base":        func(s *LDAPSource) { s.Query.Base = "" },
 		"bad filter":     func(s *LDAPSource) { s.Query.Filter = "(objectClass=user" },

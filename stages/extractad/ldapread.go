@@ -11,11 +11,13 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"syncgap/ldapconn"
+	"syncgap/ldif"
 	"syncgap/pipeline"
 )
 
 // Read runs the source's paged search once on conn, a connection made with
-// Connect(s.Conn), and emits every user entry as an ad_users row whose
+// ldapconn.Connect(s.Conn), and emits every user entry as an ad_users row whose
 // origin is the server. It pages with the paging control itself and hands
 // entries on as they arrive, so memory holds one page at most; continuation
 // references are counted and skipped; attribute values that AD returns in
@@ -30,7 +32,7 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 	server := s.Conn.Server()
 	timeout := s.Conn.RequestTimeout
 	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
+		timeout = ldapconn.DefaultRequestTimeout
 	}
 	// go-ldap's own request timeout arms a timer for every response packet
 	// (a quarter of the run time at 20,000 users) and silently drops a
@@ -45,7 +47,7 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 	prog.Start("extract-ad", "entries", 0)
 	defer prog.Done()
 	dns := newDNIndex()
-	var e Entry
+	var e ldif.Entry
 	handle := func(le *ldap.Entry) error {
 		stats.Entries++
 		prog.Add(1)
@@ -84,7 +86,7 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 			return stats, entryErr
 		}
 		if err != nil {
-			if s.Conn.BindMethod() == BindAnonymous && ldap.IsErrorAnyOf(err, ldap.LDAPResultOperationsError, ldap.LDAPResultInsufficientAccessRights) {
+			if s.Conn.BindMethod() == ldapconn.BindAnonymous && ldap.IsErrorAnyOf(err, ldap.LDAPResultOperationsError, ldap.LDAPResultInsufficientAccessRights) {
 				return stats, fmt.Errorf("search %q on %s without a bind: %w (AD answers searches only after a bind: give a bind identity)", q.Base, server, err)
 			}
 			return stats, fmt.Errorf("search %q on %s: %w", q.Base, server, err)
@@ -167,12 +169,12 @@ func searchPage(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, p
 
 // toEntry maps a search result entry to the shape ReadLDIF gives ToADUser:
 // one Attr per value, options split off the attribute name.
-func toEntry(le *ldap.Entry, e *Entry) {
+func toEntry(le *ldap.Entry, e *ldif.Entry) {
 	e.DN, e.Line, e.Attrs = le.DN, 0, e.Attrs[:0]
 	for _, a := range le.Attributes {
 		name, opts := splitOptions(a.Name)
 		for _, v := range a.ByteValues {
-			e.Attrs = append(e.Attrs, Attr{Name: name, Options: opts, Value: v})
+			e.Attrs = append(e.Attrs, ldif.Attr{Name: name, Options: opts, Value: v})
 		}
 	}
 }

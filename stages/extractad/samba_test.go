@@ -16,6 +16,7 @@ import (
 
 	"syncgap/fixtures/ldaptest"
 	"syncgap/fixtures/samba"
+	"syncgap/ldapconn"
 	"syncgap/pipeline"
 	"syncgap/stages/extractad"
 )
@@ -27,7 +28,7 @@ func TestSambaDC(t *testing.T) {
 	seeded := dc.Seed(t, 3000, 7)
 	checkSeedCoverage(t, seeded)
 
-	ldaps := extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: dc.AdminUPN, Password: dc.Password}
+	ldaps := ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: dc.AdminUPN, Password: dc.Password}
 	// The administrator's first bind sets its lastLogonTimestamp, which changes
 	// its whenChanged: bind once before taking the reference.
 	if conn, err := extractad.Connect(context.Background(), ldaps); err != nil {
@@ -89,18 +90,18 @@ func TestSambaDC(t *testing.T) {
 
 	for _, tc := range []struct {
 		name      string
-		cfg       extractad.LDAPConfig
+		cfg       ldapconn.Config
 		pageSize  int
 		wantPages int
 	}{
-		{"StartTLS, simple bind by DN, pages of 7", extractad.LDAPConfig{URL: dc.URL, StartTLS: true, CAFile: dc.CAFile,
+		{"StartTLS, simple bind by DN, pages of 7", ldapconn.Config{URL: dc.URL, StartTLS: true, CAFile: dc.CAFile,
 			BindID: dc.AdminDN, Password: dc.Password}, 7, (len(ref) + 6) / 7},
-		{"NTLM over plain LDAP", extractad.LDAPConfig{URL: dc.URL, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
-		{"NTLM over ldaps", extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
-		{"NTLM after StartTLS", extractad.LDAPConfig{URL: dc.URL, StartTLS: true, CAFile: dc.CAFile, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
-		{"plaintext simple bind when allowed", extractad.LDAPConfig{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password,
+		{"NTLM over plain LDAP", ldapconn.Config{URL: dc.URL, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
+		{"NTLM over ldaps", ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
+		{"NTLM after StartTLS", ldapconn.Config{URL: dc.URL, StartTLS: true, CAFile: dc.CAFile, BindID: dc.AdminNTLM, Password: dc.Password}, 0, 0},
+		{"plaintext simple bind when allowed", ldapconn.Config{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password,
 			AllowPlaintextBind: true}, 0, 0},
-		{"ldaps without verifying the certificate", extractad.LDAPConfig{URL: dc.LDAPSURL, InsecureSkipVerify: true,
+		{"ldaps without verifying the certificate", ldapconn.Config{URL: dc.LDAPSURL, InsecureSkipVerify: true,
 			BindID: dc.AdminUPN, Password: dc.Password}, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,14 +148,14 @@ func TestSambaDC(t *testing.T) {
 	})
 
 	t.Run("plaintext simple bind refused", func(t *testing.T) {
-		_, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password})
+		_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password})
 		if !errors.Is(err, extractad.ErrPlaintextBind) {
 			t.Errorf("error %v", err)
 		}
 	})
 
 	t.Run("anonymous search refused with a hint", func(t *testing.T) {
-		src := extractad.LDAPSource{Conn: extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile}, Query: extractad.LDAPQuery{Base: dc.BaseDN}}
+		src := extractad.LDAPSource{Conn: ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile}, Query: extractad.LDAPQuery{Base: dc.BaseDN}}
 		_, err := pipeline.RunStage(context.Background(), t.TempDir(), extractad.LDAPStage(src), src.Params())
 		if err == nil || !strings.Contains(err.Error(), "without a bind") || !strings.Contains(err.Error(), "give a bind identity") {
 			t.Errorf("error %v", err)
@@ -162,7 +163,7 @@ func TestSambaDC(t *testing.T) {
 	})
 
 	t.Run("untrusted certificate", func(t *testing.T) {
-		_, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: dc.LDAPSURL, BindID: dc.AdminUPN, Password: dc.Password})
+		_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, BindID: dc.AdminUPN, Password: dc.Password})
 		if err == nil || !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), dc.LDAPSURL) {
 			t.Errorf("error %v", err)
 		}
@@ -172,7 +173,7 @@ func TestSambaDC(t *testing.T) {
 	for _, id := range []string{dc.AdminUPN, dc.AdminDN, dc.AdminNTLM} {
 		t.Run("wrong password for "+id, func(t *testing.T) {
 			wrong := "Wrong-" + dc.Password
-			_, err := extractad.Connect(context.Background(), extractad.LDAPConfig{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: id, Password: wrong})
+			_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: id, Password: wrong})
 			if !errors.Is(err, extractad.ErrInvalidCredentials) {
 				t.Fatalf("error %v", err)
 			}
@@ -187,7 +188,7 @@ func TestSambaDC(t *testing.T) {
 }
 
 // extractLive runs the live stage into a new snapshot and reads the table back.
-func extractLive(t *testing.T, cfg extractad.LDAPConfig, pageSize int) ([]pipeline.ADUser, *pipeline.StageRecord) {
+func extractLive(t *testing.T, cfg ldapconn.Config, pageSize int) ([]pipeline.ADUser, *pipeline.StageRecord) {
 	t.Helper()
 	src := extractad.LDAPSource{Conn: cfg, Query: extractad.LDAPQuery{Base: samba.BaseDN, PageSize: pageSize}}
 	dir := t.TempDir()
@@ -195,7 +196,7 @@ func extractLive(t *testing.T, cfg extractad.LDAPConfig, pageSize int) ([]pipeli
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := pipeline.ReadTable[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
+	rows, err := pipeline.ReadRows[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
 	if err != nil {
 		t.Fatal(err)
 	}

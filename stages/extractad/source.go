@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"syncgap/ldif"
 	"syncgap/pipeline"
 )
 
@@ -17,7 +18,7 @@ import (
 // rows, in file order, and returns how many it emitted. name is the file name
 // as the user gave it: errors carry it whole, origins its base name.
 func ReadLDIF(r io.Reader, name string, emit func(*pipeline.ADUser) error) (int, error) {
-	rd := NewReader(r, name)
+	rd := ldif.NewReader(r, name)
 	base := filepath.Base(name) + ":"
 	var origin []byte
 	dns := newDNIndex()

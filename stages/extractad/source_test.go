@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"syncgap/ldif"
 	"syncgap/pipeline"
 )
 
@@ -70,8 +71,8 @@ func TestReadLDIF(t *testing.T) {
 		{
 			name:    "reader error",
 			input:   "dn: CN=A,DC=x\nobjectClass: user\n\ndn: CN=B,DC=x\nphoto:< file:///etc/passwd\n",
-			wantErr: "data/in/users.ldif:5: " + ErrURLValue.Error(),
-			wantIs:  ErrURLValue,
+			wantErr: "data/in/users.ldif:5: " + ldif.ErrURLValue.Error(),
+			wantIs:  ldif.ErrURLValue,
 			want:    []string{"users.ldif:1 "},
 		},
 		{

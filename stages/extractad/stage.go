@@ -10,24 +10,42 @@ import (
 	"syncgap/pipeline"
 )
 
-// ParamLDIF is the manifest parameter naming the LDIF file.
-const ParamLDIF = "ldif"
-
-// Stage reads the LDIF file named by the ldif parameter and writes ad_users.
-// Rows are sorted by DN so that the table does not depend on the order the
-// directory or the export tool happened to return entries in.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: "extract-ad", Run: run}
+// LDIFConfig is extract-ad reading an LDIF export.
+type LDIFConfig struct {
+	// LDIF is the export's path, as the user gave it.
+	LDIF string `param:"ldif"`
 }
 
-func run(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-	path := params[ParamLDIF]
-	if path == "" {
-		return nil, fmt.Errorf("extract-ad: no LDIF file given")
+// Validate refuses a config without a file.
+func (c *LDIFConfig) Validate() error {
+	if c.LDIF == "" {
+		return fmt.Errorf("extract-ad: no LDIF file given")
 	}
+	return nil
+}
+
+// LDIFSummary is what extract-ad records of an LDIF run.
+type LDIFSummary struct {
+	Users int `param:"users"`
+}
+
+// adUsersFile is the table both sources write.
+var adUsersFile = []string{pipeline.FileName(pipeline.ADUsersTable)}
+
+// LDIFStage reads the LDIF file and writes ad_users. Rows are sorted by DN
+// so that the table does not depend on the order the directory or the
+// export tool happened to return entries in (docs/tables.md, "ad_users").
+var LDIFStage = pipeline.Def[LDIFConfig, LDIFSummary]{
+	Name:   "extract-ad",
+	Writes: adUsersFile,
+	Do:     runLDIF,
+}
+
+func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummary, error) {
+	path := cfg.LDIF
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open ldif: %w", err)
+		return LDIFSummary{}, fmt.Errorf("open ldif: %w", err)
 	}
 	defer f.Close()
 	prog := pipeline.ProgressFrom(ctx)
@@ -37,20 +55,20 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	defer prog.Done()
 	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: f, P: prog})
 	var users userChunks
-	if _, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
+	n, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
 		users.add(u)
 		return ctx.Err()
-	}); err != nil {
-		return nil, err
-	}
-	out, err := writeUsers(dir, &users)
+	})
 	if err != nil {
-		return nil, err
+		return LDIFSummary{}, err
 	}
-	return &pipeline.Result{
-		Inputs:  []pipeline.InputRecord{hr.Record(path)},
-		Outputs: []pipeline.OutputRecord{out},
-	}, nil
+	out, err := writeUsers(env.Dir, &users)
+	if err != nil {
+		return LDIFSummary{}, err
+	}
+	env.AddInput(hr.Record(path))
+	env.AddOutput(out)
+	return LDIFSummary{Users: n}, nil
 }
 
 // writeUsers writes the collected users as ad_users in table order. Both

@@ -3,84 +3,68 @@ package extractentra
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"syncgap/pipeline"
 )
 
-// Manifest parameters of the extract-entra stage.
-const (
-	// ParamExport is the prefix of the export parameters: export.1, export.2, …
-	// (the first export is primary, later ones fill what it lacks).
-	ParamExport = "export."
-	// ParamTenantFeatures names the onPremisesSynchronization JSON file.
-	ParamTenantFeatures = "tenant_features"
-)
-
-// ExportParams numbers the export paths as manifest parameters.
-func ExportParams(paths []string, features string) map[string]string {
-	p := map[string]string{}
-	for i, path := range paths {
-		p[ParamExport+strconv.Itoa(i+1)] = path
-	}
-	if features != "" {
-		p[ParamTenantFeatures] = features
-	}
-	return p
+// Config is extract-entra reading export files.
+type Config struct {
+	// Exports are the export paths; the first is primary, later ones fill
+	// what it lacks (docs/inputs.md, "Entra side").
+	Exports []string `param:"export,numbered"`
+	// TenantFeatures names the JSON of GET /directory/onPremisesSynchronization.
+	TenantFeatures string `param:"tenant_features,omitempty"`
 }
 
-// ExportPaths is the inverse of ExportParams: the export paths in order.
-func ExportPaths(params map[string]string) []string {
-	var paths []string
-	for i := 1; ; i++ {
-		p, ok := params[ParamExport+strconv.Itoa(i)]
-		if !ok {
-			return paths
-		}
-		paths = append(paths, p)
+// Validate refuses a config without an export.
+func (c *Config) Validate() error {
+	if len(c.Exports) == 0 {
+		return fmt.Errorf("extract-entra: no export given")
 	}
+	return nil
 }
 
-// Stage reads the exports and tenant features named by its parameters and
-// writes entra_users and tenant; both appear together or not at all.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: "extract-entra", Run: run}
+// Files are the tables extract-entra writes, from any source.
+var Files = []string{pipeline.FileName(pipeline.EntraUsersTable), pipeline.FileName(pipeline.TenantTable)}
+
+// Stage reads the exports and tenant features and writes entra_users and
+// tenant; both appear together or not at all.
+var Stage = pipeline.Def[Config, pipeline.EntraSummary]{
+	Name:   "extract-entra",
+	Writes: Files,
+	Do:     run,
 }
 
-func run(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-	paths := ExportPaths(params)
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("extract-entra: no export given")
-	}
-	set, err := ReadExports(ctx, paths)
+func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSummary, error) {
+	set, err := ReadExports(ctx, cfg.Exports)
 	if err != nil {
-		return nil, err
+		return pipeline.EntraSummary{}, err
 	}
-	res := pipeline.Result{Inputs: set.Inputs}
 	users, err := Merge(set.Exports)
 	if err != nil {
-		return nil, err
+		return pipeline.EntraSummary{}, err
+	}
+	for _, in := range set.Inputs {
+		env.AddInput(in)
 	}
 	var flags []pipeline.TenantFlag
-	if fp := params[ParamTenantFeatures]; fp != "" {
+	if fp := cfg.TenantFeatures; fp != "" {
 		if flags, err = ReadTenantFeatures(fp); err != nil {
-			return nil, err
+			return pipeline.EntraSummary{}, err
 		}
-		in, err := hashInput(fp)
+		in, err := pipeline.HashInput(fp)
 		if err != nil {
-			return nil, err
+			return pipeline.EntraSummary{}, err
 		}
-		res.Inputs = append(res.Inputs, in)
+		env.AddInput(in)
 	} else {
 		flags = UnknownTenant("not provided (pass --tenant-features with the JSON of GET /directory/onPremisesSynchronization)")
 	}
-	if res.Outputs, err = WriteTables(dir, users, flags); err != nil {
-		return nil, err
+	if err := WriteTables(env, users, flags); err != nil {
+		return pipeline.EntraSummary{}, err
 	}
-	res.Detail = set.Detail()
-	return &res, nil
+	return set.Summary(), nil
 }
 
 // ExportSet is a list of exports as read, with what the manifest records
@@ -118,7 +102,7 @@ func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 		}
 		s.Add(e)
 		for _, f := range e.Files {
-			in, err := hashInput(f)
+			in, err := pipeline.HashInput(f)
 			if err != nil {
 				return err
 			}
@@ -135,63 +119,50 @@ func (s *ExportSet) Add(e *Export) {
 	s.Weak = s.Weak || (len(s.Exports) == 1 && e.WeakEvidence)
 }
 
-// Detail is the manifest detail of the set: the formats, what was detected
-// in each export, and whether the evidence for the join is weak.
-func (s *ExportSet) Detail() map[string]string {
+// Summary is what the manifest records of the set: the formats, what was
+// detected in each export, and whether the evidence for the join is weak.
+func (s *ExportSet) Summary() pipeline.EntraSummary {
 	var formats, detected []string
 	for _, e := range s.Exports {
 		formats = append(formats, string(e.Format))
 		detected = append(detected, e.String())
 	}
-	d := map[string]string{"formats": strings.Join(formats, ", "), "detected": strings.Join(detected, "; ")}
-	if s.Weak {
-		d["weak_evidence"] = "true"
-	}
-	return d
+	return pipeline.EntraSummary{Formats: strings.Join(formats, ", "), Detected: strings.Join(detected, "; "), WeakEvidence: s.Weak}
 }
 
-// WriteTables writes entra_users and tenant into the snapshot directory
-// dir. Neither file appears unless both were written in full; every path
-// that produces these tables goes through here, so they are laid out the
-// same whatever the source.
-func WriteTables(dir string, users []pipeline.EntraUser, flags []pipeline.TenantFlag) ([]pipeline.OutputRecord, error) {
-	uw, err := pipeline.CreateTable[pipeline.EntraUser](dir, pipeline.EntraUsersTable)
+// WriteTables writes entra_users and tenant into the stage's snapshot and
+// records them. Neither file appears unless both were written in full;
+// every path that produces these tables goes through here, so they are
+// laid out the same whatever the source.
+func WriteTables(env *pipeline.Env, users []pipeline.EntraUser, flags []pipeline.TenantFlag) error {
+	uw, err := pipeline.CreateTable[pipeline.EntraUser](env.Dir, pipeline.EntraUsersTable)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer uw.Abort()
-	tw, err := pipeline.CreateTable[pipeline.TenantFlag](dir, pipeline.TenantTable)
+	tw, err := pipeline.CreateTable[pipeline.TenantFlag](env.Dir, pipeline.TenantTable)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer tw.Abort()
 	for i := range users {
 		if err := uw.Write(&users[i]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i := range flags {
 		if err := tw.Write(&flags[i]); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	var outs []pipeline.OutputRecord
 	for _, w := range []interface {
 		Commit() (pipeline.OutputRecord, error)
 	}{uw, tw} {
 		out, err := w.Commit()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		outs = append(outs, out)
+		env.AddOutput(out)
 	}
-	return outs, nil
-}
-
-func hashInput(path string) (pipeline.InputRecord, error) {
-	sum, n, err := pipeline.HashFile(path)
-	if err != nil {
-		return pipeline.InputRecord{}, fmt.Errorf("hash input %s: %w", filepath.Base(path), err)
-	}
-	return pipeline.InputRecord{Path: path, SHA256: sum, Bytes: n}, nil
+	return nil
 }

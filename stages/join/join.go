@@ -72,8 +72,8 @@ type sliceRows []pipeline.EntraUser
 func (s sliceRows) Len() int                           { return len(s) }
 func (s sliceRows) Row(i int, dst *pipeline.EntraUser) { *dst = s[i] }
 
-// Plan is the join of two user sets, ready to be emitted row by row.
-type Plan struct {
+// Pairing is the join of two user sets, ready to be emitted row by row.
+type Pairing struct {
 	ad        []ADKey
 	cloud     CloudRows
 	upns      *keyIndex
@@ -82,14 +82,14 @@ type Plan struct {
 }
 
 // Compute applies the join rules. It keeps references to ad and cloud.
-func Compute(ad []ADKey, cloud CloudRows) *Plan {
+func Compute(ad []ADKey, cloud CloudRows) *Pairing {
 	anchors := newKeyIndex(len(ad))
 	upns := newKeyIndex(len(ad))
 	for i := range ad {
 		anchors.add(ad[i].SourceAnchor, int32(i))
 		upns.add(NormUPN(ad[i].UPN), int32(i))
 	}
-	p := &Plan{ad: ad, cloud: cloud, upns: upns, decisions: make([]decision, cloud.Len()), claimants: make([][]int32, len(ad))}
+	p := &Pairing{ad: ad, cloud: cloud, upns: upns, decisions: make([]decision, cloud.Len()), claimants: make([][]int32, len(ad))}
 	var c pipeline.EntraUser
 	for ci := range cloud.Len() {
 		cloud.Row(ci, &c)
@@ -117,7 +117,7 @@ func Compute(ad []ADKey, cloud CloudRows) *Plan {
 // alone as ad_only; then the cloud users no rule matched. nextAD must fill
 // the AD users in the order of the keys given to Compute. fn must not keep
 // the row.
-func (p *Plan) Emit(nextAD func(*pipeline.ADUser) error, fn func(*pipeline.Joined) error) error {
+func (p *Pairing) Emit(nextAD func(*pipeline.ADUser) error, fn func(*pipeline.Joined) error) error {
 	var row pipeline.Joined
 	var ad pipeline.ADUser
 	for ai := range p.ad {
@@ -181,7 +181,7 @@ func Join(ad []pipeline.ADUser, cloud []pipeline.EntraUser, fn func(*pipeline.Jo
 }
 
 // verdict decides the status of the pair (AD row ai, cloud row ci).
-func (p *Plan) verdict(ai, ci int32) (pipeline.MatchStatus, pipeline.MatchMethod, string) {
+func (p *Pairing) verdict(ai, ci int32) (pipeline.MatchStatus, pipeline.MatchMethod, string) {
 	d := p.decisions[ci]
 	if len(d.cands) > 1 {
 		return pipeline.Ambiguous, d.method, fmt.Sprintf("%s rule found %d AD users for this cloud user", d.method, len(d.cands))

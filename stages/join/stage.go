@@ -2,48 +2,53 @@ package join
 
 import (
 	"context"
-	"path/filepath"
 
 	"syncgap/pipeline"
 )
 
-// Stage reads ad_users and entra_users from a snapshot and writes joined.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: "join", Replayable: true, Run: run}
+// Config is join's configuration: the rules take no options
+// (docs/rules.md, "Join").
+type Config struct{}
+
+// Summary is what join records: rows by match status.
+type Summary struct {
+	Rows int64 `param:"rows"`
 }
 
-func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result, error) {
-	var res pipeline.Result
-	for _, t := range []string{pipeline.ADUsersTable, pipeline.EntraUsersTable} {
-		in, err := pipeline.TableInput(dir, t)
-		if err != nil {
-			return nil, err
-		}
-		res.Inputs = append(res.Inputs, in)
-	}
-	adPath := filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable))
-	keys, err := pipeline.ReadTable[ADKey](adPath)
+// Stage reads ad_users and entra_users and writes joined.
+var Stage = pipeline.Def[Config, Summary]{
+	Name: "join",
+	Reads: func(Config) []string {
+		return []string{pipeline.FileName(pipeline.ADUsersTable), pipeline.FileName(pipeline.EntraUsersTable)}
+	},
+	Writes: []string{pipeline.FileName(pipeline.JoinedTable)},
+	Do:     run,
+}
+
+func run(ctx context.Context, env *pipeline.Env, _ Config) (Summary, error) {
+	adPath := env.Path(pipeline.FileName(pipeline.ADUsersTable))
+	keys, err := pipeline.ReadRows[ADKey](adPath)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
-	cloud, err := pipeline.LoadTable[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
+	cloud, err := pipeline.LoadTable[pipeline.EntraUser](env.Path(pipeline.FileName(pipeline.EntraUsersTable)))
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	defer cloud.Release()
-	plan := Compute(keys, cloud)
-	adRows, err := pipeline.OpenTable[pipeline.ADUser](adPath)
+	pairing := Compute(keys, cloud)
+	adRows, err := pipeline.OpenReader[pipeline.ADUser](adPath)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	defer adRows.Close()
-	w, err := pipeline.CreateTable[pipeline.Joined](dir, pipeline.JoinedTable)
+	w, err := pipeline.CreateTable[pipeline.Joined](env.Dir, pipeline.JoinedTable)
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("join", "rows", 0)
-	err = plan.Emit(adRows.Next, func(j *pipeline.Joined) error {
+	err = pairing.Emit(adRows.Next, func(j *pipeline.Joined) error {
 		if w.Rows()%4096 == 0 {
 			prog.Add(4096)
 		}
@@ -55,12 +60,12 @@ func run(ctx context.Context, dir string, _ map[string]string) (*pipeline.Result
 	}
 	if err != nil {
 		w.Abort()
-		return nil, err
+		return Summary{}, err
 	}
 	out, err := w.Commit()
 	if err != nil {
-		return nil, err
+		return Summary{}, err
 	}
-	res.Outputs = []pipeline.OutputRecord{out}
-	return &res, nil
+	env.AddOutput(out)
+	return Summary{Rows: out.Rows}, nil
 }

@@ -82,13 +82,16 @@ func (e *Exclusions) String() string {
 	return strings.Join(keys, "\n")
 }
 
-// ParseCanonical reads back what String wrote.
-func ParseCanonical(s string) *Exclusions {
-	e := &Exclusions{keys: map[string]bool{}}
-	for _, k := range strings.Split(s, "\n") {
+// MarshalText is String, for the manifest's parameters.
+func (e *Exclusions) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// UnmarshalText reads back what MarshalText wrote.
+func (e *Exclusions) UnmarshalText(b []byte) error {
+	e.keys = map[string]bool{}
+	for _, k := range strings.Split(string(b), "\n") {
 		if k != "" {
 			e.keys[k] = true
 		}
 	}
-	return e
+	return nil
 }

@@ -22,14 +22,13 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 
+	"syncgap/phone"
 	"syncgap/pipeline"
-	"syncgap/stages/classify"
+	"syncgap/planfile"
 )
 
 // Policy decides who wins where AD and the cloud differ.
@@ -54,13 +53,18 @@ const (
 
 // Config is a planning run's parameters.
 type Config struct {
-	Policy         Policy
-	Normalize      bool // also rewrite AD values that differ only in formatting, to E.164; write E.164
-	EnableBypass   bool // end with the tenant action that enables BypassDirSyncOverrides
-	MissingInEntra MissingInEntra
-	OnlyOU         string      // plan only users at or under this DN; empty: everyone
-	Exclude        *Exclusions // users never planned; nil: none
-	Bypass         pipeline.NullBool
+	Policy         Policy         `param:"policy"`
+	Normalize      bool           `param:"normalize"`     // also rewrite AD values that differ only in formatting, to E.164; write E.164
+	EnableBypass   bool           `param:"enable_bypass"` // end with the tenant action that enables BypassDirSyncOverrides
+	MissingInEntra MissingInEntra `param:"missing_in_entra"`
+	OnlyOU         string         `param:"only_ou,omitempty"` // plan only users at or under this DN; empty: everyone
+	// Exclude are users never planned; nil: none. The list itself is
+	// recorded, canonical, so a replay needs no file outside the snapshot.
+	Exclude *Exclusions `param:"exclude,omitempty"`
+	// ExcludeFile is where the list was read from, for the reader.
+	ExcludeFile string `param:"exclude_file,omitempty"`
+	// Bypass is the tenant flag as read from the tenant table.
+	Bypass pipeline.NullBool `param:"-"`
 }
 
 // Validate refuses option combinations that contradict the policy.
@@ -208,7 +212,7 @@ func one(v string) []string {
 // attribute appends the action (if any) for one attribute of a matched row.
 func (p *Planner) attribute(out []pipeline.Action, g *pipeline.Gap, s side) []pipeline.Action {
 	cfg := &p.cfg
-	adText, cloudText := describe(s.ad), describe(s.cloud)
+	adText, cloudText := pipeline.QuoteValues(s.ad), pipeline.QuoteValues(s.cloud)
 	switch s.state {
 	case pipeline.Invalid:
 		return append(out, p.review(g, s, pipeline.RiskHigh, "not a phone number on one side, so never written automatically: "+p.why(g, s)))
@@ -270,7 +274,7 @@ func (p *Planner) attribute(out []pipeline.Action, g *pipeline.Gap, s side) []pi
 func (p *Planner) cloudValue(s side) []string {
 	vals := make([]string, 0, len(s.cloud))
 	for _, v := range s.cloud {
-		if v = classify.Trim(v); v != "" {
+		if v = phone.Trim(v); v != "" {
 			vals = append(vals, v)
 		}
 	}
@@ -290,7 +294,7 @@ func (p *Planner) cloudValue(s side) []string {
 func (p *Planner) normalize(vals []string, region string) ([]string, bool) {
 	out := make([]string, 0, len(vals))
 	for _, v := range vals {
-		e, ok := classify.E164(v, region)
+		e, ok := phone.E164(v, region)
 		if !ok {
 			return nil, false
 		}
@@ -355,55 +359,12 @@ func (p *Planner) why(g *pipeline.Gap, s side) string {
 
 // identify gives a its id and refuses a repeated one.
 func (p *Planner) identify(a *pipeline.Action) error {
-	a.ActionID = ID(a)
+	a.ActionID = planfile.ID(a)
 	if p.ids[a.ActionID] {
 		return fmt.Errorf("plan: two actions share id %s (%s %s): the gaps table holds a duplicate row", a.ActionID, a.DN, a.Attribute)
 	}
 	p.ids[a.ActionID] = true
 	return nil
-}
-
-// ID is an action's id: derived from what it does, so the same change gets
-// the same id in every plan that contains it.
-func ID(a *pipeline.Action) string {
-	h := sha256.New()
-	field := func(s string) {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
-	}
-	list := func(vals []string) {
-		if vals == nil {
-			field("null")
-			return
-		}
-		fmt.Fprintf(h, "[%d]", len(vals))
-		for _, v := range vals {
-			field(v)
-		}
-	}
-	field(string(a.Target))
-	field(strings.ToLower(a.DN))
-	field(a.EntraID)
-	field(a.Attribute)
-	field(string(a.Op))
-	list(a.Expected)
-	list(a.Value)
-	field(string(a.Kind))
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// describe renders values for a reason: quoted, or "nothing".
-func describe(vals []string) string {
-	switch {
-	case vals == nil:
-		return "(unknown)"
-	case len(vals) == 0:
-		return "nothing"
-	}
-	q := make([]string, len(vals))
-	for i, v := range vals {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
 }
 
 // underOU reports whether dn is ou or below it, comparing RDNs

@@ -2,105 +2,31 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"syncgap/pipeline"
-	"syncgap/reports"
-	"syncgap/stages/report"
+	"syncgap/planfile"
+	"syncgap/workbook"
 )
 
-// Manifest parameters of the plan stage.
-const (
-	ParamPolicy         = "policy"
-	ParamNormalize      = "normalize"
-	ParamEnableBypass   = "enable_bypass"
-	ParamMissingInEntra = "missing_in_entra"
-	ParamOnlyOU         = "only_ou"
-	ParamExclude        = "exclude"      // the exclusion list itself, canonical, so replay needs no outside file
-	ParamExcludeFile    = "exclude_file" // where it came from, for the reader
-)
-
-// Files the plan stage writes besides plan.parquet.
-const (
-	ChangesFile = "changes.ldif"
-	// DetailHash is the manifest detail key holding the plan hash.
-	DetailHash = "plan_hash"
-)
-
-// StageName is the plan stage's name in the manifest.
-const StageName = "plan"
-
-// Stage plans under the policy in its parameters and writes plan.parquet,
-// report.xlsx (the change-board workbook) and changes.ldif.
-func Stage() pipeline.Stage {
-	return pipeline.Stage{Name: StageName, Replayable: true, Run: run}
+// Stage plans under cfg's policy and writes plan.parquet, report.xlsx (the
+// change-board workbook) and changes.ldif; the manifest records the plan
+// hash (docs/rules.md, "Plan").
+var Stage = pipeline.Def[Config, planfile.Summary]{
+	Name: "plan",
+	Reads: func(Config) []string {
+		return []string{pipeline.FileName(pipeline.GapsTable), pipeline.FileName(pipeline.TenantTable)}
+	},
+	Writes: planfile.Files,
+	Do:     run,
 }
 
-// Params are the manifest parameters for cfg; excludeFile names where the
-// exclusion list was read from (informational).
-func Params(cfg Config, excludeFile string) map[string]string {
-	p := map[string]string{
-		ParamPolicy:         string(cfg.Policy),
-		ParamNormalize:      strconv.FormatBool(cfg.Normalize),
-		ParamEnableBypass:   strconv.FormatBool(cfg.EnableBypass),
-		ParamMissingInEntra: string(cfg.MissingInEntra),
-	}
-	if p[ParamMissingInEntra] == "" {
-		p[ParamMissingInEntra] = string(MissingDecide)
-	}
-	if cfg.OnlyOU != "" {
-		p[ParamOnlyOU] = cfg.OnlyOU
-	}
-	if cfg.Exclude.Len() > 0 {
-		p[ParamExclude] = cfg.Exclude.String()
-		p[ParamExcludeFile] = excludeFile
-	}
-	return p
-}
-
-// ConfigFrom reads a Config back from manifest parameters.
-func ConfigFrom(p map[string]string) (Config, error) {
-	cfg := Config{
-		Policy:         Policy(p[ParamPolicy]),
-		MissingInEntra: MissingInEntra(p[ParamMissingInEntra]),
-		OnlyOU:         p[ParamOnlyOU],
-	}
-	for name, dst := range map[string]*bool{ParamNormalize: &cfg.Normalize, ParamEnableBypass: &cfg.EnableBypass} {
-		if v := p[name]; v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return cfg, fmt.Errorf("plan parameter %s=%q: %w", name, v, err)
-			}
-			*dst = b
-		}
-	}
-	if s := p[ParamExclude]; s != "" {
-		cfg.Exclude = ParseCanonical(s)
-	}
-	return cfg, cfg.Validate()
-}
-
-func run(ctx context.Context, dir string, params map[string]string) (*pipeline.Result, error) {
-	cfg, err := ConfigFrom(params)
+func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, error) {
+	var none planfile.Summary
+	a, err := workbook.LoadAudit(env.Dir, env.Manifest)
 	if err != nil {
-		return nil, err
-	}
-	m, err := pipeline.LoadManifest(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range []string{pipeline.GapsTable, pipeline.TenantTable} {
-		if err := pipeline.CheckFresh(dir, m, pipeline.FileName(t)); err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
-		}
-	}
-	a, inputs, err := report.LoadAudit(dir)
-	if err != nil {
-		return nil, err
+		return none, err
 	}
 	for _, f := range a.Tenant {
 		if strings.EqualFold(f.Feature, pipeline.BypassFeature) {
@@ -109,121 +35,103 @@ func run(ctx context.Context, dir string, params map[string]string) (*pipeline.R
 	}
 	p, err := NewPlanner(cfg)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	var actions []pipeline.Action
 	for i := range a.Gaps {
 		if actions, err = p.Row(actions, &a.Gaps[i]); err != nil {
-			return nil, err
+			return none, err
 		}
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return none, err
 			}
 		}
 	}
 	t, err := p.Tenant()
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if t != nil {
 		actions = append(actions, *t)
 	}
 
-	hash := Hash(inputs, params, actions)
+	hash := planfile.Hash(env.Inputs, env.Params, actions)
 	var notes []string
 	if p.Stats.BypassOn {
 		notes = append(notes, "--enable-bypass: the tenant flag is already on, so no tenant action is planned.")
 	}
-	book := &reports.Plan{
-		Policy: string(cfg.Policy), Parameters: params, Hash: hash, Actions: actions,
+	book := &workbook.PlanBook{
+		Policy: string(cfg.Policy), Parameters: env.Params, Hash: hash, Actions: actions,
 		Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope, Notes: notes,
 	}
-	outs, err := WriteOutputs(dir, a, book)
-	if err != nil {
-		return nil, err
+	if err := planfile.Write(env, a, book); err != nil {
+		return none, err
 	}
-	counts := map[pipeline.ActionKind]int{}
-	for i := range actions {
-		counts[actions[i].Kind]++
-	}
-	detail := map[string]string{DetailHash: hash}
-	for _, k := range []pipeline.ActionKind{pipeline.KindWrite, pipeline.KindDecide, pipeline.KindReview, pipeline.KindRecord} {
-		detail["actions_"+string(k)] = strconv.Itoa(counts[k])
-	}
-	detail["excluded_rows"] = strconv.Itoa(p.Stats.Excluded)
-	detail["out_of_scope_rows"] = strconv.Itoa(p.Stats.OutOfScope)
-	return &pipeline.Result{Inputs: inputs, Outputs: outs, Detail: detail}, nil
+	sum := planfile.Summary{Hash: hash, Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope}
+	sum.Count(actions)
+	return sum, nil
 }
 
-// WriteOutputs writes a plan's three files into dir: plan.parquet, the
-// change-board workbook (with the audit sheets of a) and changes.ldif.
-func WriteOutputs(dir string, a *reports.Audit, book *reports.Plan) ([]pipeline.OutputRecord, error) {
-	out, err := pipeline.WriteTable(dir, pipeline.PlanTable, book.Actions)
-	if err != nil {
-		return nil, err
-	}
-	if err := reports.WritePlan(filepath.Join(dir, report.WorkbookFile), a, book); err != nil {
-		return nil, err
-	}
-	wb, err := report.WorkbookOutput(dir, int64(len(book.Actions)))
-	if err != nil {
-		return nil, err
-	}
-	ldif, err := writeChangesFile(dir, book.Hash, book.Policy, book.Actions)
-	if err != nil {
-		return nil, err
-	}
-	return []pipeline.OutputRecord{out, wb, ldif}, nil
+// Options are plan options a person gave on the command line; nil fields
+// were not given. Replan applies them over the previous plan's Config.
+type Options struct {
+	Policy         *Policy
+	Normalize      *bool
+	EnableBypass   *bool
+	MissingInEntra *MissingInEntra
+	OnlyOU         *string
+	// Exclude replaces the exclusion list (nil list: none) when set.
+	Exclude     **Exclusions
+	ExcludeFile string
 }
 
-func writeChangesFile(dir, hash, policy string, actions []pipeline.Action) (pipeline.OutputRecord, error) {
-	f, err := pipeline.CreateAtomic(filepath.Join(dir, ChangesFile))
-	if err != nil {
-		return pipeline.OutputRecord{}, err
+// Apply returns base with the options given. Changing the policy resets
+// what belonged to the old one unless given too: --missing-in-entra is
+// entra-wins only, and ad-wins never normalises.
+func (o Options) Apply(base Config) (Config, error) {
+	cfg := base
+	if o.Policy != nil {
+		cfg.Policy = *o.Policy
+		if o.MissingInEntra == nil && cfg.Policy != EntraWins {
+			cfg.MissingInEntra = ""
+		}
+		if o.Normalize == nil && cfg.Policy == ADWins {
+			cfg.Normalize = false
+		}
 	}
-	header := fmt.Sprintf("syncgap change file, plan %s (policy %s)\n"+
-		"Every proposed AD change (kinds write and decide), approved or not: review before use.\n"+
-		"Each change deletes the value it expects and adds the new one, so it fails instead of\n"+
-		"overwriting a value that changed since the plan. syncgap apply runs only approved\n"+
-		"changes, journals each outcome and resumes after a crash; ldapmodify -f does neither.", hash, policy)
-	n := 0
-	if err := WriteChanges(f, header, actions, func(*pipeline.Action) bool { n++; return true }); err != nil {
-		f.Abort()
-		return pipeline.OutputRecord{}, err
+	if o.Normalize != nil {
+		cfg.Normalize = *o.Normalize
 	}
-	if err := f.Commit(); err != nil {
-		return pipeline.OutputRecord{}, err
+	if o.EnableBypass != nil {
+		cfg.EnableBypass = *o.EnableBypass
 	}
-	return pipeline.OutputRecord{File: ChangesFile, Rows: int64(n), SHA256: f.SHA256()}, nil
+	if o.MissingInEntra != nil {
+		cfg.MissingInEntra = *o.MissingInEntra
+	}
+	if o.OnlyOU != nil {
+		cfg.OnlyOU = *o.OnlyOU
+	}
+	if o.Exclude != nil {
+		cfg.Exclude, cfg.ExcludeFile = *o.Exclude, ""
+		if cfg.Exclude.Len() > 0 {
+			cfg.ExcludeFile = o.ExcludeFile
+		}
+	}
+	return cfg, cfg.Validate()
 }
 
-// ErrNoPlan is a snapshot without a plan stage.
-var ErrNoPlan = errors.New("no plan in this snapshot: run syncgap plan first")
-
-// Load reads a snapshot's plan after checking it is current: plan.parquet is
-// what the plan stage wrote, from the tables now in the snapshot. It returns
-// the actions, the plan hash and the plan's parameters.
-func Load(dir string) (actions []pipeline.Action, hash string, rec *pipeline.StageRecord, err error) {
+// Previous is the Config of the snapshot's current plan, for replan.
+func Previous(dir string) (Config, error) {
 	m, err := pipeline.LoadManifest(dir)
 	if err != nil {
-		return nil, "", nil, err
+		return Config{}, err
 	}
-	// The plan stage, or rollback, which writes a reverse plan.
-	rec, _ = m.Output(pipeline.FileName(pipeline.PlanTable))
+	rec := m.Stage(Stage.Name)
 	if rec == nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", dir, ErrNoPlan)
+		return Config{}, fmt.Errorf("%s: %w", dir, planfile.ErrNoPlan)
 	}
-	if err := pipeline.CheckFresh(dir, m, pipeline.FileName(pipeline.PlanTable)); err != nil {
-		return nil, "", nil, err
-	}
-	actions, err = pipeline.ReadTable[pipeline.Action](filepath.Join(dir, pipeline.FileName(pipeline.PlanTable)))
-	if err != nil {
-		return nil, "", nil, err
-	}
-	hash = rec.Detail[DetailHash]
-	if got := Hash(rec.Inputs, rec.Parameters, actions); got != hash {
-		return nil, "", nil, fmt.Errorf("plan.parquet hashes to %s, the manifest records %s: %w", got[:12], pipeline.ShortHash(hash), pipeline.ErrStale)
-	}
-	return actions, hash, rec, nil
+	var cfg Config
+	err = pipeline.DecodeParams(rec.Parameters, &cfg)
+	return cfg, err
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"syncgap/pipeline"
-	"syncgap/stages/join"
 )
 
 // Show prints every joined row of the snapshot that concerns the user named
@@ -18,17 +17,17 @@ import (
 // Get-ADSyncToolsDirSyncOverridesUser -FromAD / -FromEntraID.
 // It returns the number of rows shown.
 func Show(w io.Writer, dir, who string) (int, error) {
-	jr, err := pipeline.OpenTable[pipeline.Joined](filepath.Join(dir, pipeline.FileName(pipeline.JoinedTable)))
+	jr, err := pipeline.OpenReader[pipeline.Joined](filepath.Join(dir, pipeline.FileName(pipeline.JoinedTable)))
 	if err != nil {
 		return 0, err
 	}
 	defer jr.Close()
-	gr, err := pipeline.OpenTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
+	gr, err := pipeline.OpenReader[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return 0, err
 	}
 	defer gr.Close()
-	key := join.NormUPN(who)
+	key := strings.TrimSpace(who)
 	shown := 0
 	var j pipeline.Joined
 	var g pipeline.Gap
@@ -54,7 +53,7 @@ func Show(w io.Writer, dir, who string) (int, error) {
 
 func concerns(j *pipeline.Joined, key string) bool {
 	for _, s := range []string{j.AD.UPN, j.AD.SamAccountName, j.AD.DN, j.AD.ObjectGUID, j.Entra.UPN, j.Entra.OnPremisesUPN, j.Entra.ID} {
-		if s != "" && join.NormUPN(s) == key {
+		if s != "" && strings.EqualFold(strings.TrimSpace(s), key) {
 			return true
 		}
 	}

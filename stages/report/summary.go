@@ -9,8 +9,8 @@ import (
 	"syncgap/pipeline"
 )
 
-// Summary counts a classified snapshot for the terminal.
-type Summary struct {
+// Overview counts a classified snapshot for the terminal.
+type Overview struct {
 	Rows     int
 	ByStatus map[pipeline.MatchStatus]int
 	Mobile   map[pipeline.State]int
@@ -23,12 +23,12 @@ type Summary struct {
 }
 
 // Summarize streams gaps.parquet and tenant.parquet of a snapshot.
-func Summarize(dir string) (*Summary, error) {
-	s := &Summary{
+func Summarize(dir string) (*Overview, error) {
+	s := &Overview{
 		ByStatus: map[pipeline.MatchStatus]int{}, Mobile: map[pipeline.State]int{}, Other: map[pipeline.State]int{},
 		ByEffect: map[pipeline.Effect]int{}, ByRisk: map[pipeline.Risk]int{},
 	}
-	flags, err := pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
+	flags, err := pipeline.ReadRows[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func Summarize(dir string) (*Summary, error) {
 			s.Bypass, s.BypassSource = f.Enabled, f.Source
 		}
 	}
-	r, err := pipeline.OpenTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
+	r, err := pipeline.OpenReader[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func Summarize(dir string) (*Summary, error) {
 }
 
 // WriteText prints the summary as aligned plain-text tables.
-func (s *Summary) WriteText(w io.Writer) error {
+func (s *Overview) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "MATCH STATUS\tROWS\t")
 	for _, st := range pipeline.MatchStatuses {

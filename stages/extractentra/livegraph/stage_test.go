@@ -16,11 +16,11 @@ import (
 
 func readTables(t *testing.T, dir string) ([]pipeline.EntraUser, []pipeline.TenantFlag) {
 	t.Helper()
-	users, err := pipeline.ReadTable[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
+	users, err := pipeline.ReadRows[pipeline.EntraUser](filepath.Join(dir, pipeline.FileName(pipeline.EntraUsersTable)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags, err := pipeline.ReadTable[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
+	flags, err := pipeline.ReadRows[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable)))
 	if err != nil {
 		t.Fatal(err)
 	}

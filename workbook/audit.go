@@ -1,0 +1,212 @@
+// Package workbook writes the Excel workbooks people read and sign (DESIGN §7).
+//
+// The audit workbook is the read-only view of a snapshot's gaps: a Summary a
+// change board can read, and Gaps and Unmatched sheets to filter. Directory data
+// is always written as text cells, so a value such as =HYPERLINK(...) that
+// someone typed into AD shows as that text and is never evaluated.
+//
+//	err := workbook.WriteAudit("report.xlsx", &workbook.Audit{
+//		Snapshot: dir, ToolVersion: version, Tenant: flags, Gaps: gaps,
+//	})
+package workbook
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/xuri/excelize/v2"
+
+	"syncgap/pipeline"
+)
+
+// Audit is everything the audit workbook shows; WriteAudit reads it only.
+type Audit struct {
+	Snapshot     string                 // snapshot directory as given (shown, not opened)
+	ToolVersion  string                 // version of the tool that wrote the workbook
+	Inputs       []pipeline.InputRecord // external inputs with SHA-256 (the LDIF, export files)
+	Formats      []string               // detected Entra formats, for the Summary
+	WeakEvidence bool                   // an export without sync flag/immutableId: join evidence is weaker
+	Parameters   map[string]string      // e.g. default_region
+	Tenant       []pipeline.TenantFlag  // tenant feature flags as read
+	Gaps         []pipeline.Gap         // every gaps row, in table order
+}
+
+// Sheet names of the audit workbook. Gaps and Unmatched continue on
+// "Gaps (2)", "Unmatched (2)", … when they exceed Excel's row limit.
+const (
+	SummarySheet   = "Summary"
+	GapsSheet      = "Gaps"
+	UnmatchedSheet = "Unmatched"
+)
+
+// WriteAudit writes the audit workbook to path atomically: the file appears
+// complete under its name or not at all. Identical input gives identical bytes.
+func WriteAudit(path string, a *Audit) error {
+	return writeAudit(path, a, excelize.TotalRows)
+}
+
+// writeAudit is WriteAudit with the per-sheet row limit (header included) as
+// a parameter, so tests can exercise sheet splitting without a million rows.
+func writeAudit(path string, a *Audit, maxRows int) error {
+	return writeBook(path, a, nil, maxRows)
+}
+
+// writeBook writes the audit workbook, or with p the plan workbook, atomically.
+func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
+	if a == nil {
+		return fmt.Errorf("write %s: no audit", path)
+	}
+	if maxRows < 2 {
+		return fmt.Errorf("write %s: row limit %d leaves no room for data", path, maxRows)
+	}
+	f := excelize.NewFile()
+	// Close removes excelize's own temporary files (streamed sheets spill to
+	// disk beyond 16 MB); it must run on every path so nothing is left behind.
+	defer f.Close()
+	f.SetZipWriter(newSortedZip)
+
+	if err := build(f, a, p, maxRows); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	sortContentTypes(f)
+	out, err := pipeline.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if err := f.Write(out); err != nil {
+		out.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return out.Commit()
+}
+
+// build lays out all sheets in f: Summary, then with a plan Plan and Review,
+// then Gaps and Unmatched, then with a plan Sign-off.
+func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+		return err
+	}
+	title := "syncgap audit"
+	if p != nil {
+		title = "syncgap change plan (" + p.Policy + ")"
+	}
+	// No times: excelize's template dates stay, so the bytes depend on the
+	// input only. The creator would otherwise read "xuri".
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Creator: "syncgap " + a.ToolVersion, Title: title, Subject: a.Snapshot,
+	}); err != nil {
+		return err
+	}
+	if err := writeSummary(f, st, a, summarize(a), p); err != nil {
+		return fmt.Errorf("sheet %s: %w", SummarySheet, err)
+	}
+	if p != nil {
+		if err := writePlanSheets(f, st, p, maxRows); err != nil {
+			return err
+		}
+	}
+	if err := writeGaps(f, st, a.Gaps, maxRows); err != nil {
+		return fmt.Errorf("sheet %s: %w", GapsSheet, err)
+	}
+	if err := writeUnmatched(f, st, a.Gaps, maxRows); err != nil {
+		return fmt.Errorf("sheet %s: %w", UnmatchedSheet, err)
+	}
+	if p != nil {
+		if err := writeSignOff(f, st, a, p); err != nil {
+			return fmt.Errorf("sheet %s: %w", SignOffSheet, err)
+		}
+	}
+	// Summary is the first sheet and so already the active one. Do not call
+	// SetActiveSheet: it re-reads every sheet, and for a streamed one that
+	// means parsing its whole XML back (half a second at 400k rows).
+	return nil
+}
+
+// sortContentTypes orders the [Content_Types].xml defaults. AddChart makes
+// excelize append the image extensions from a Go map, in random order, which
+// alone breaks byte-identical output.
+func sortContentTypes(f *excelize.File) {
+	if f.ContentTypes == nil {
+		return
+	}
+	d := f.ContentTypes.Defaults
+	sort.SliceStable(d, func(i, j int) bool { return d[i].Extension < d[j].Extension })
+}
+
+// styles are the cell formats the workbook uses. Every style that can hold
+// directory data carries the Text number format ("@", id 49): the cells are
+// already string cells, and the format keeps them text when a reviewer edits
+// one (Excel would otherwise turn a re-entered "=…" or "+1 425…" into a
+// formula or number).
+type styles struct {
+	title, label, header, text int
+	input                      int // a cell a reviewer fills in: unlocked, pale yellow
+	count                      int // integers with thousands separators
+	risk                       map[pipeline.Risk]int
+}
+
+// textFormat is Excel's built-in "@" number format.
+const textFormat = 49
+
+// font names the family and size on every style: a font without them makes
+// LibreOffice fall back to its serif default.
+func font(bold bool, size float64, color string) *excelize.Font {
+	return &excelize.Font{Family: "Calibri", Size: size, Bold: bold, Color: color}
+}
+
+// Risk cell colours: high red, medium amber, low yellow-green, as a reviewer
+// expects from a traffic light.
+const (
+	redFill, redText                 = "FFC7CE", "9C0006"
+	amberFill, amberText             = "FFD966", "7F6000"
+	yellowGreenFill, yellowGreenText = "D8E4A0", "3A5A00"
+)
+
+// newStyles registers the workbook's styles; excelize deduplicates them.
+func newStyles(f *excelize.File) (*styles, error) {
+	var st styles
+	var err error
+	mk := func(s *excelize.Style) int {
+		if err != nil {
+			return 0
+		}
+		var id int
+		id, err = f.NewStyle(s)
+		return id
+	}
+	st.title = mk(&excelize.Style{Font: font(true, 14, "")})
+	st.label = mk(&excelize.Style{Font: font(true, 11, ""), NumFmt: textFormat})
+	st.header = mk(&excelize.Style{
+		Font:      font(true, 11, ""),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
+		NumFmt:    textFormat,
+		Alignment: &excelize.Alignment{Vertical: "center"},
+	})
+	st.text = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat})
+	st.input = mk(&excelize.Style{
+		Font:       font(false, 11, ""),
+		Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:     []excelize.Border{{Type: "bottom", Color: "BFBFBF", Style: 1}},
+		NumFmt:     textFormat,
+		Protection: &excelize.Protection{Locked: false},
+	})
+	st.count = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: 3}) // #,##0
+	riskFill := func(bg, fg string) int {
+		return mk(&excelize.Style{
+			Font:   font(false, 11, fg),
+			Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{bg}},
+			NumFmt: textFormat,
+		})
+	}
+	st.risk = map[pipeline.Risk]int{
+		pipeline.RiskHigh:   riskFill(redFill, redText),
+		pipeline.RiskMedium: riskFill(amberFill, amberText),
+		pipeline.RiskLow:    riskFill(yellowGreenFill, yellowGreenText),
+	}
+	return &st, err
+}

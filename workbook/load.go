@@ -1,0 +1,58 @@
+package workbook
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"syncgap/pipeline"
+)
+
+// File is the workbook's name in a snapshot: the audit workbook after an
+// audit, the change-board workbook after a plan.
+const File = "report.xlsx"
+
+// Output is the manifest record of the workbook a stage just wrote.
+func Output(dir string, rows int64) (pipeline.OutputRecord, error) {
+	sum, _, err := pipeline.HashFile(filepath.Join(dir, File))
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	return pipeline.OutputRecord{File: File, Rows: rows, SHA256: sum}, nil
+}
+
+// LoadAudit reads what the audit sheets show from a snapshot: gaps, tenant
+// and the manifest m's extraction records. Everything comes from the
+// snapshot, never from the run's environment, so a replay gives the same
+// bytes.
+func LoadAudit(dir string, m *pipeline.Manifest) (*Audit, error) {
+	a := &Audit{}
+	for _, name := range []string{"extract-ad", "extract-entra"} {
+		if rec := m.Stage(name); rec != nil {
+			a.Inputs = append(a.Inputs, rec.Inputs...)
+			if a.ToolVersion == "" {
+				a.ToolVersion = rec.ToolVersion
+			}
+		}
+	}
+	if rec := m.Stage("extract-entra"); rec != nil {
+		var s pipeline.EntraSummary
+		if err := pipeline.DecodeParams(rec.Detail, &s); err != nil {
+			return nil, fmt.Errorf("manifest: extract-entra: %w", err)
+		}
+		if s.Formats != "" {
+			a.Formats = append(a.Formats, s.Formats)
+		}
+		a.WeakEvidence = s.WeakEvidence
+	}
+	if rec := m.Stage("classify"); rec != nil {
+		a.Parameters = rec.Parameters
+	}
+	var err error
+	if a.Tenant, err = pipeline.ReadRows[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable))); err != nil {
+		return nil, err
+	}
+	if a.Gaps, err = pipeline.ReadRows[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable))); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
