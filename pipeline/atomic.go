@@ -92,18 +92,6 @@ func (a *AtomicFile) Abort() {
 	os.Remove(a.f.Name())
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
-
 // WriteFileAtomic writes data to path atomically.
 func WriteFileAtomic(path string, data []byte) error {
 	a, err := CreateAtomic(path)

@@ -22,7 +22,7 @@ const rowGroupRows = 64 * 1024
 // writerProperties are fixed so output is byte-identical run to run:
 // created_by is pinned (it would otherwise carry the library version) and
 // dictionary encoding is off, because arrow-go's dictionary fallback makes
-// encoding stats depend on Go map order (DESIGN §9).
+// encoding stats depend on Go map order (docs/dependencies.md).
 func writerProperties() *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
 		parquet.WithCreatedBy("syncgap"),

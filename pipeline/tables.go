@@ -3,7 +3,7 @@ package pipeline
 import "time"
 
 // Table file names inside a snapshot directory. These names, like the column
-// names in the struct tags below, are the contract other tools read (DESIGN §4).
+// names in the struct tags below, are the contract other tools read (docs/tables.md).
 const (
 	ADUsersTable    = "ad_users"
 	EntraUsersTable = "entra_users"
@@ -94,10 +94,10 @@ type TenantFlag struct {
 // BypassFeature is the tenant feature this tool is about.
 const BypassFeature = "bypassDirSyncOverridesEnabled"
 
-// MatchStatus is the outcome of joining one cloud or AD user (DESIGN §5).
+// MatchStatus is the outcome of joining one cloud or AD user (docs/rules.md, "Join").
 type MatchStatus string
 
-// Match statuses, exactly as DESIGN §5 spells them.
+// Match statuses, exactly as docs/tables.md spells them.
 const (
 	Matched        MatchStatus = "matched"
 	Ambiguous      MatchStatus = "ambiguous"
@@ -110,7 +110,7 @@ const (
 // MatchMethod is the join rule that decided a row.
 type MatchMethod string
 
-// Match methods, exactly as DESIGN §4 spells them.
+// Match methods, exactly as docs/tables.md spells them.
 const (
 	ByAnchor        MatchMethod = "anchor"
 	ByOnPremisesUPN MatchMethod = "on_premises_upn"
@@ -133,10 +133,10 @@ func (j *Joined) HasAD() bool { return j.AD.DN != "" }
 // HasEntra reports whether the row carries a cloud user.
 func (j *Joined) HasEntra() bool { return j.Entra.ID != "" }
 
-// State is the comparison of one attribute pair (DESIGN §6).
+// State is the comparison of one attribute pair (docs/rules.md, "Classify").
 type State string
 
-// Attribute states, exactly as DESIGN §6 spells them.
+// Attribute states, exactly as docs/tables.md spells them.
 const (
 	InSync         State = "in_sync"
 	FormatOnly     State = "format_only"
@@ -178,7 +178,7 @@ func (e Effect) Severity() int {
 // Risk grades a row for reviewers.
 type Risk string
 
-// Risks, exactly as DESIGN §6 spells them.
+// Risks, exactly as docs/tables.md spells them.
 const (
 	RiskHigh   Risk = "high"
 	RiskMedium Risk = "medium"
@@ -218,7 +218,7 @@ type Gap struct {
 	Reason           string      `parquet:"reason"`
 }
 
-// The enums in DESIGN order, for reports that list every value, zeros included.
+// The enums in the order docs/tables.md lists them, for reports that list every value, zeros included.
 var (
 	MatchStatuses = []MatchStatus{Matched, Ambiguous, AnchorConflict, ADOnly, CloudOnly, OrphanedSynced}
 	States        = []State{InSync, FormatOnly, MissingInEntra, MissingInAD, Mismatch, Invalid, Unverifiable, NotApplicable}
@@ -246,7 +246,7 @@ const (
 // Op is the change an action makes to its attribute.
 type Op string
 
-// Ops, as DESIGN §4 spells them.
+// Ops, as docs/tables.md spells them.
 const (
 	OpReplace Op = "replace"
 	OpAdd     Op = "add"

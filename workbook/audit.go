@@ -1,4 +1,4 @@
-// Package workbook writes the Excel workbooks people read and sign (DESIGN §7).
+// Package workbook writes the Excel workbooks people read and sign (docs/rules.md, "Plan").
 //
 // The audit workbook is the read-only view of a snapshot's gaps: a Summary a
 // change board can read, and Gaps and Unmatched sheets to filter. Directory data

@@ -8,7 +8,7 @@ import (
 	"syncgap/pipeline"
 )
 
-// Enum values in DESIGN order: the Summary lists every one, zeros included,
+// Enum values in the order docs/tables.md lists them: the Summary lists every one, zeros included,
 // so a reviewer sees at a glance that e.g. no value is cleared.
 var (
 	matchOrder  = names(pipeline.MatchStatuses)
@@ -179,7 +179,7 @@ func (c *changes) add(attr int, e pipeline.Effect) {
 }
 
 // attrEffect is what enabling bypass does to one attribute's cloud value
-// (DESIGN §6): AD wins, so a cloud value without an AD value is cleared. An
+// (docs/rules.md, "Classify"): AD wins, so a cloud value without an AD value is cleared. An
 // invalid pair is judged by emptiness like the others; unverifiable and
 // not_applicable add nothing because the cloud side is not known.
 func attrEffect(s pipeline.State, adEmpty, cloudEmpty bool) pipeline.Effect {

@@ -68,7 +68,7 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// Values outside DESIGN's enums are listed after the known ones, never dropped.
+// Values outside the enums of docs/tables.md are listed after the known ones, never dropped.
 func TestTallyKeepsUnknownValues(t *testing.T) {
 	tl := newTally(riskOrder)
 	for _, v := range []string{"high", "zeta", "", "alpha", "zeta"} {

@@ -129,7 +129,7 @@ func TestShow(t *testing.T) {
 	}
 }
 
-// duckdbColumns is the table contract (DESIGN §4) as DuckDB reports it.
+// duckdbColumns is the table contract (docs/tables.md) as DuckDB reports it.
 var duckdbColumns = map[string]string{
 	"ad_users": "dn VARCHAR, object_guid VARCHAR, consistency_guid VARCHAR, source_anchor VARCHAR, sam_account_name VARCHAR, upn VARCHAR, mobile VARCHAR, other_mobile VARCHAR[], country VARCHAR, enabled BOOLEAN, when_changed TIMESTAMP WITH TIME ZONE, origin VARCHAR",
 	"entra_users": "id VARCHAR, upn VARCHAR, mobile_phone VARCHAR, alternate_mobile_phones VARCHAR[], business_phones VARCHAR[], usage_location VARCHAR, on_premises_sync_enabled BOOLEAN, " +

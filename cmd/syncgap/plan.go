@@ -35,9 +35,9 @@ func (f *planFlags) add(cmd *cobra.Command, policyRequired bool) {
 }
 
 // options are the plan options the user gave; the rest keep the base
-// config's values (plan.Options.Apply).
-func (f *planFlags) options(cmd *cobra.Command) (plan.Options, error) {
-	var o plan.Options
+// config's values (plan.Overrides.Apply).
+func (f *planFlags) options(cmd *cobra.Command) (plan.Overrides, error) {
+	var o plan.Overrides
 	set := cmd.Flags().Changed
 	if set("policy") {
 		p := plan.Policy(f.policy)

@@ -50,7 +50,7 @@ func planHash(t *testing.T, snap string) string {
 }
 
 // expectedActions derives, from the generator's ground truth alone, the
-// plan rows DESIGN §7 asks for: key "dn|entra_id|attribute|kind|op". Under
+// plan rows docs/rules.md ("Plan") asks for: key "dn|entra_id|attribute|kind|op". Under
 // entra-wins a write may be a decide (sync_pending); kind is then "write".
 func expectedActions(t *testing.T, truthPath, policy string) map[string]int {
 	t.Helper()

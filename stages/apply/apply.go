@@ -1,4 +1,4 @@
-// Package apply writes approved plan actions to AD (DESIGN §7): each as one
+// Package apply writes approved plan actions to AD (docs/rules.md, "Plan"): each as one
 // compare-and-swap modify, each outcome journaled and fsynced before the
 // next, resumable after a crash, reversible through rollback.
 package apply

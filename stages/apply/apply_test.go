@@ -206,7 +206,7 @@ func TestEngineLostAnswer(t *testing.T) {
 }
 
 func TestReplayRefusesTwoPlans(t *testing.T) {
-	_, err := Replay([]JournalEntry{{Event: EventBegin, PlanHash: "one"}, {Event: EventBegin, PlanHash: "two"}})
+	_, err := NewLedger([]JournalEntry{{Event: EventBegin, PlanHash: "one"}, {Event: EventBegin, PlanHash: "two"}})
 	if err == nil {
 		t.Error("a journal of two plans was accepted")
 	}

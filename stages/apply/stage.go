@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 
 	"syncgap/pipeline"
 	"syncgap/planfile"
@@ -85,20 +83,16 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 }
 
 // Lock takes the snapshot's apply lock; release it with the returned func.
-// The lock is an flock, so a killed apply never leaves it held.
+// A killed apply never leaves it held.
 func Lock(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	unlock, err := pipeline.Lock(filepath.Join(dir, LockFile))
+	if errors.Is(err, pipeline.ErrLocked) {
+		return nil, fmt.Errorf("%s: another apply is running on this snapshot", dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("apply lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: another apply is running on this snapshot", dir)
-		}
-		return nil, fmt.Errorf("apply lock: %w", err)
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	return unlock, nil
 }
 
 // Tenant enables BypassDirSyncOverrides and reads it back; it is given by the

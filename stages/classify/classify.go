@@ -1,6 +1,6 @@
 // Package classify decides, for every joined row, how each phone attribute
 // differs between AD and Entra and what enabling BypassDirSyncOverrides would
-// do to the cloud values (DESIGN §6).
+// do to the cloud values (docs/rules.md, "Classify").
 package classify
 
 import (

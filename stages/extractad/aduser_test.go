@@ -3,10 +3,13 @@ package extractad
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"syncgap/ldif"
 	"syncgap/pipeline"
 )
 
@@ -47,13 +50,17 @@ func TestGUIDKnownPairs(t *testing.T) {
 	}
 }
 
-func mustEntry(t *testing.T, ldif string) *Entry {
+func mustEntry(t *testing.T, text string) *ldif.Entry {
 	t.Helper()
-	es, err := readAll(ldif, "users.ldif")
-	if err != nil || len(es) != 1 {
-		t.Fatalf("test input: %d entries, error %v", len(es), err)
+	rd := ldif.NewReader(strings.NewReader(text), "users.ldif")
+	e, err := rd.Next()
+	if err != nil {
+		t.Fatalf("test input: %v", err)
 	}
-	return es[0]
+	if _, err := rd.Next(); err != io.EOF {
+		t.Fatalf("test input: more than one entry (%v)", err)
+	}
+	return e
 }
 
 func TestToADUser(t *testing.T) {
@@ -233,3 +240,5 @@ func TestParseGeneralizedTime(t *testing.T) {
 		})
 	}
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

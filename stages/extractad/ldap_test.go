@@ -140,7 +140,7 @@ func TestLDAPGivesUpWithoutWriting(t *testing.T) {
 	s.start()
 	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}, Attempts: 3, Backoff: time.Millisecond}
 	dir := t.TempDir()
-	_, err := pipeline.RunStage(context.Background(), dir, LDAPStage(src), src.Params())
+	_, _, err := pipeline.NewRunner(dir).Run(context.Background(), LDAPStage.With(src))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -165,11 +165,11 @@ func TestLDAPStageRecordsNoPassword(t *testing.T) {
 	s := newFakeAD(t, entries).start()
 	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}}
 	dir := t.TempDir()
-	rec, err := pipeline.RunStage(context.Background(), dir, LDAPStage(src), src.Params())
+	rec, _, err := pipeline.NewRunner(dir).Run(context.Background(), LDAPStage.With(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Outputs[0].Rows != 20 || rec.Detail["referrals_skipped"] != "1" || rec.Parameters[ParamBind] != s.bindDN {
+	if rec.Outputs[0].Rows != 20 || rec.Detail["referrals_skipped"] != "1" || rec.Parameters["bind"] != s.bindDN {
 		t.Errorf("record %+v", rec)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
@@ -181,12 +181,6 @@ func TestLDAPStageRecordsNoPassword(t *testing.T) {
 		if strings.Contains(string(b), s.password) {
 			t.Errorf("%s holds the password", filepath.Base(f))
 		}
-	}
-	// Parameters that do not describe the source are refused, so the manifest cannot lie.
-	p := src.Params()
-	p[ParamBase] = "DC=other,DC=test"
-	if _, err := pipeline.RunStage(context.Background(), t.TempDir(), LDAPStage(src), p); err == nil {
-		t.Error("mismatched parameters accepted")
 	}
 }
 
@@ -320,8 +314,8 @@ func TestLDAPSourceValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Error(err)
 	}
-	if p := good.Params(); p[ParamLDAP] != "ldaps://dc01.contoso.com:636" || p[ParamTLS] != "ldaps" ||
-		p[ParamFilter] != DefaultFilter || p[ParamPageSize] != "1000" || p[ParamScope] != "sub" {
+	if p, err := LDAPStage.With(good).Params(); err != nil || p["ldap"] != "ldaps://dc01.contoso.com:636" || p["tls"] != "ldaps" ||
+		p["filter"] != DefaultFilter || p["page_size"] != "1000" || p["scope"] != "sub" {
 		t.Errorf("params %v", p)
 	}
 }

@@ -31,7 +31,7 @@ func TestSambaDC(t *testing.T) {
 	ldaps := ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: dc.AdminUPN, Password: dc.Password}
 	// The administrator's first bind sets its lastLogonTimestamp, which changes
 	// its whenChanged: bind once before taking the reference.
-	if conn, err := extractad.Connect(context.Background(), ldaps); err != nil {
+	if conn, err := ldapconn.Connect(context.Background(), ldaps); err != nil {
 		t.Fatal(err)
 	} else {
 		conn.Close()
@@ -120,7 +120,7 @@ func TestSambaDC(t *testing.T) {
 		// Samba returns all values at once unless asked for a range; ask
 		// for the first one as AD would send it, and let the client fetch the rest.
 		big := seeded[len(seeded)-1]
-		conn, err := extractad.Connect(context.Background(), ldaps)
+		conn, err := ldapconn.Connect(context.Background(), ldaps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,22 +148,22 @@ func TestSambaDC(t *testing.T) {
 	})
 
 	t.Run("plaintext simple bind refused", func(t *testing.T) {
-		_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password})
-		if !errors.Is(err, extractad.ErrPlaintextBind) {
+		_, err := ldapconn.Connect(context.Background(), ldapconn.Config{URL: dc.URL, BindID: dc.AdminUPN, Password: dc.Password})
+		if !errors.Is(err, ldapconn.ErrPlaintextBind) {
 			t.Errorf("error %v", err)
 		}
 	})
 
 	t.Run("anonymous search refused with a hint", func(t *testing.T) {
 		src := extractad.LDAPSource{Conn: ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile}, Query: extractad.LDAPQuery{Base: dc.BaseDN}}
-		_, err := pipeline.RunStage(context.Background(), t.TempDir(), extractad.LDAPStage(src), src.Params())
+		_, _, err := pipeline.NewRunner(t.TempDir()).Run(context.Background(), extractad.LDAPStage.With(src))
 		if err == nil || !strings.Contains(err.Error(), "without a bind") || !strings.Contains(err.Error(), "give a bind identity") {
 			t.Errorf("error %v", err)
 		}
 	})
 
 	t.Run("untrusted certificate", func(t *testing.T) {
-		_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, BindID: dc.AdminUPN, Password: dc.Password})
+		_, err := ldapconn.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, BindID: dc.AdminUPN, Password: dc.Password})
 		if err == nil || !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), dc.LDAPSURL) {
 			t.Errorf("error %v", err)
 		}
@@ -173,8 +173,8 @@ func TestSambaDC(t *testing.T) {
 	for _, id := range []string{dc.AdminUPN, dc.AdminDN, dc.AdminNTLM} {
 		t.Run("wrong password for "+id, func(t *testing.T) {
 			wrong := "Wrong-" + dc.Password
-			_, err := extractad.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: id, Password: wrong})
-			if !errors.Is(err, extractad.ErrInvalidCredentials) {
+			_, err := ldapconn.Connect(context.Background(), ldapconn.Config{URL: dc.LDAPSURL, CAFile: dc.CAFile, BindID: id, Password: wrong})
+			if !errors.Is(err, ldapconn.ErrInvalidCredentials) {
 				t.Fatalf("error %v", err)
 			}
 			if want := "invalid credentials for " + id + " at " + dc.LDAPSURL; !strings.HasPrefix(err.Error(), want) {
@@ -192,7 +192,7 @@ func extractLive(t *testing.T, cfg ldapconn.Config, pageSize int) ([]pipeline.AD
 	t.Helper()
 	src := extractad.LDAPSource{Conn: cfg, Query: extractad.LDAPQuery{Base: samba.BaseDN, PageSize: pageSize}}
 	dir := t.TempDir()
-	rec, err := pipeline.RunStage(context.Background(), dir, extractad.LDAPStage(src), src.Params())
+	rec, _, err := pipeline.NewRunner(dir).Run(context.Background(), extractad.LDAPStage.With(src))
 	if err != nil {
 		t.Fatal(err)
 	}

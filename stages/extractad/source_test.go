@@ -195,7 +195,7 @@ func BenchmarkReader(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		rd := NewReader(bytes.NewReader(data), "bench.ldif")
+		rd := ldif.NewReader(bytes.NewReader(data), "bench.ldif")
 		for {
 			_, err := rd.Next()
 			if err == io.EOF {

@@ -1,5 +1,5 @@
 // Package extractentra reads the Entra ID user exports people actually have
-// into the entra_users and tenant tables (DESIGN §3a, §4).
+// into the entra_users and tenant tables (docs/inputs.md, docs/tables.md).
 //
 // ReadExport takes a file or a directory and detects the format from the
 // content: Microsoft Graph REST pages (one file, several pages, or a

@@ -1,5 +1,5 @@
 // Package join pairs cloud users with AD users the way Entra Connect does:
-// by sourceAnchor, then on-premises UPN, then UPN (DESIGN §5). Every user on
+// by sourceAnchor, then on-premises UPN, then UPN (docs/rules.md, "Join"). Every user on
 // either side ends up in exactly the rows that explain it; nobody is dropped.
 package join
 

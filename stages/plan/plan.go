@@ -1,5 +1,5 @@
 // Package plan turns a classified snapshot into the actions a change board
-// approves (DESIGN §7): under a policy, every difference between AD and the
+// approves (docs/rules.md, "Plan"): under a policy, every difference between AD and the
 // cloud becomes an AD write, a decision, a recorded backup or a review item.
 //
 // The rules, per matched user and attribute (mobile, otherMobile):
@@ -34,7 +34,7 @@ import (
 // Policy decides who wins where AD and the cloud differ.
 type Policy string
 
-// Policies (DESIGN §7).
+// Policies (docs/rules.md, "Plan").
 const (
 	EntraWins Policy = "entra-wins"
 	ADWins    Policy = "ad-wins"

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"syncgap/pipeline"
+	"syncgap/planfile"
 )
 
 // gap builds a matched gaps row with the given mobile pair; other_mobile is
@@ -257,8 +258,8 @@ func TestHash(t *testing.T) {
 	acts, _ := p.Row(nil, &g)
 	ins := []pipeline.InputRecord{{Path: "gaps.parquet", SHA256: "aa"}, {Path: "tenant.parquet", SHA256: "bb"}}
 	params := map[string]string{"policy": "entra-wins"}
-	h := Hash(ins, params, acts)
-	if h != Hash([]pipeline.InputRecord{ins[1], ins[0]}, map[string]string{"policy": "entra-wins"}, acts) {
+	h := planfile.Hash(ins, params, acts)
+	if h != planfile.Hash([]pipeline.InputRecord{ins[1], ins[0]}, map[string]string{"policy": "entra-wins"}, acts) {
 		t.Error("the hash depends on input order or map order")
 	}
 	changed := []pipeline.InputRecord{{Path: "gaps.parquet", SHA256: "ab"}, ins[1]}
@@ -267,11 +268,11 @@ func TestHash(t *testing.T) {
 	nullVsEmpty := append([]pipeline.Action(nil), acts...)
 	nullVsEmpty[0].CloudValue = nil
 	for name, other := range map[string]string{
-		"input":  Hash(changed, params, acts),
-		"param":  Hash(ins, map[string]string{"policy": "review"}, acts),
-		"value":  Hash(ins, params, edited),
-		"null":   Hash(ins, params, nullVsEmpty),
-		"no row": Hash(ins, params, nil),
+		"input":  planfile.Hash(changed, params, acts),
+		"param":  planfile.Hash(ins, map[string]string{"policy": "review"}, acts),
+		"value":  planfile.Hash(ins, params, edited),
+		"null":   planfile.Hash(ins, params, nullVsEmpty),
+		"no row": planfile.Hash(ins, params, nil),
 	} {
 		if other == h {
 			t.Errorf("changing the %s leaves the hash unchanged", name)

@@ -73,9 +73,9 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	return sum, nil
 }
 
-// Options are plan options a person gave on the command line; nil fields
+// Overrides are the plan options a person gave on the command line; nil fields
 // were not given. Replan applies them over the previous plan's Config.
-type Options struct {
+type Overrides struct {
 	Policy         *Policy
 	Normalize      *bool
 	EnableBypass   *bool
@@ -89,7 +89,7 @@ type Options struct {
 // Apply returns base with the options given. Changing the policy resets
 // what belonged to the old one unless given too: --missing-in-entra is
 // entra-wins only, and ad-wins never normalises.
-func (o Options) Apply(base Config) (Config, error) {
+func (o Overrides) Apply(base Config) (Config, error) {
 	cfg := base
 	if o.Policy != nil {
 		cfg.Policy = *o.Policy

@@ -1,10 +1,10 @@
 // Package livegraph reads Entra ID users and the tenant's
 // onPremisesSynchronization features live from Microsoft Graph through
 // msgraph-sdk-go, and writes the same entra_users and tenant tables as the
-// export path (DESIGN §3a, §4); only origin and the tenant rows' source
+// export path (docs/inputs.md, docs/tables.md); only origin and the tenant rows' source
 // name the endpoint instead of a file.
 //
-// It is the only package that imports msgraph-sdk-go (DESIGN §9): a clean
+// It is the only package that imports msgraph-sdk-go (docs/dependencies.md): a clean
 // build of the SDK's models package costs minutes and gigabytes, so
 // nothing else may pull it into its tests. It uses the users and directory
 // request-builder packages, never the root client, which would compile

@@ -8,7 +8,7 @@ import (
 
 // heavy are the module prefixes only this package (and the binary that
 // links it) may depend on: msgraph-sdk-go's models package alone costs
-// minutes and gigabytes to compile (DESIGN §9).
+// minutes and gigabytes to compile (docs/dependencies.md).
 var heavy = []string{"github.com/microsoftgraph/", "github.com/microsoft/kiota", "github.com/Azure/azure-sdk-for-go/"}
 
 const self = "syncgap/stages/extractentra/livegraph"

@@ -37,15 +37,15 @@ func TestLiveEqualsExport(t *testing.T) {
 	ctx := context.Background()
 
 	exportSnap := t.TempDir()
-	if _, err := pipeline.RunStage(ctx, exportSnap, extractentra.Stage(), extractentra.ExportParams(
-		[]string{filepath.Join(dir, tenantgen.GraphDir), msol}, filepath.Join(dir, tenantgen.FeaturesFile))); err != nil {
+	if _, _, err := pipeline.NewRunner(exportSnap).Run(ctx, extractentra.Stage.With(extractentra.Config{
+		Exports: []string{filepath.Join(dir, tenantgen.GraphDir), msol}, TenantFeatures: filepath.Join(dir, tenantgen.FeaturesFile)})); err != nil {
 		t.Fatal(err)
 	}
 	_, base := start(t, data, graphserver.Config{})
 	cfg := tokenConfig(base)
 	cfg.Exports = []string{msol}
 	liveSnap := t.TempDir()
-	rec, err := pipeline.RunStage(ctx, liveSnap, Stage(cfg), Params(cfg))
+	rec, _, err := pipeline.NewRunner(liveSnap).Run(ctx, Stage.With(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestLiveEqualsExport(t *testing.T) {
 			t.Errorf("tenant row %d: file %+v, live %+v", i, ef[i], lf[i])
 		}
 	}
-	if rec.Detail["formats"] != "graph-live, msonline-csv" || rec.Parameters[ParamEndpoint] != base || rec.Parameters[ParamAuth] != "access-token" {
+	if rec.Detail["formats"] != "graph-live, msonline-csv" || rec.Parameters["graph.endpoint"] != base || rec.Parameters["graph.auth"] != "access-token" {
 		t.Errorf("manifest record: %+v %+v", rec.Detail, rec.Parameters)
 	}
 	if len(rec.Inputs) != 1 || rec.Inputs[0].Path != msol {
@@ -93,7 +93,7 @@ func TestDeniedFeaturesStillExtractUsers(t *testing.T) {
 	_, base := start(t, data, graphserver.Config{Faults: graphserver.Faults{DenyFeatures: true}})
 	snap := t.TempDir()
 	cfg := tokenConfig(base)
-	rec, err := pipeline.RunStage(context.Background(), snap, Stage(cfg), Params(cfg))
+	rec, _, err := pipeline.NewRunner(snap).Run(context.Background(), Stage.With(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestFailedExtractWritesNoTable(t *testing.T) {
 			snap := t.TempDir()
 			cfg := tokenConfig(base)
 			cfg.Retry.MaxRetries = 2
-			if _, err := pipeline.RunStage(context.Background(), snap, Stage(cfg), Params(cfg)); err == nil {
+			if _, _, err := pipeline.NewRunner(snap).Run(context.Background(), Stage.With(cfg)); err == nil {
 				t.Fatal("no error")
 			}
 			entries, _ := os.ReadDir(snap)
@@ -139,9 +139,12 @@ func TestFailedExtractWritesNoTable(t *testing.T) {
 func TestParamsHoldNoSecrets(t *testing.T) {
 	cfg := Config{Endpoint: "https://graph.microsoft.us/", TenantID: "t", ClientID: "c", Auth: AuthClientSecret,
 		Secrets: Secrets{ClientSecret: "SECRET", CertPassword: "SECRET", AccessToken: "SECRET"}, Exports: []string{"msol.csv"}}
-	got := Params(cfg)
-	want := map[string]string{ParamEndpoint: "https://graph.microsoft.us", ParamTenantID: "t", ParamClientID: "c",
-		ParamAuth: "client-secret", extractentra.ParamExport + "1": "msol.csv"}
+	got, err := Stage.With(cfg).Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"graph.endpoint": "https://graph.microsoft.us", "graph.tenant_id": "t", "graph.client_id": "c",
+		"graph.auth": "client-secret", "export.1": "msol.csv"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Params = %v, want %v", got, want)
 	}

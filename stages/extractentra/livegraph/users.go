@@ -17,7 +17,7 @@ import (
 // usersPath names the users collection in errors and origins.
 const usersPath = "/users"
 
-// Select is exactly the user properties the audit needs (DESIGN §4).
+// Select is exactly the user properties the audit needs (docs/tables.md).
 // AlternateMobilePhones is not among them: no Graph API exposes it.
 var Select = []string{
 	"id", "userPrincipalName", "mobilePhone", "businessPhones", "usageLocation", "onPremisesSyncEnabled",
