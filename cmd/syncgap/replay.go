@@ -32,6 +32,9 @@ anything differs or is missing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			checks, err := pipeline.Replay(cmd.Context(), args[0], replayable)
+			if len(checks) == 0 && err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "STAGE\tFILE\tRESULT\tSHA-256 (recorded)\tSHA-256 (now)")
 			bad := 0

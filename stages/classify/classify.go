@@ -202,11 +202,11 @@ func (c Config) otherMobile(adVals, cloudVals []string, region string, p *phone.
 	case badB != "":
 		return comparison{pipeline.Invalid, byEmptiness(len(a) == 0, false), "cloud " + badB}
 	case len(a) == 0:
-		return comparison{pipeline.MissingInAD, pipeline.ClearsCloud, fmt.Sprintf("the cloud has %s, AD is empty: enabling bypass clears it", quoteAll(b))}
+		return comparison{pipeline.MissingInAD, pipeline.ClearsCloud, fmt.Sprintf("the cloud has %s, AD is empty: enabling bypass clears it", pipeline.QuoteValues(b))}
 	case len(b) == 0:
-		return comparison{pipeline.MissingInEntra, pipeline.FillsCloud, fmt.Sprintf("AD has %s, the cloud is empty", quoteAll(a))}
+		return comparison{pipeline.MissingInEntra, pipeline.FillsCloud, fmt.Sprintf("AD has %s, the cloud is empty", pipeline.QuoteValues(a))}
 	case slices.Equal(na, nb):
-		return comparison{pipeline.FormatOnly, pipeline.ReformatsCloud, fmt.Sprintf("same numbers, formatted %s in AD and %s in the cloud", quoteAll(a), quoteAll(b))}
+		return comparison{pipeline.FormatOnly, pipeline.ReformatsCloud, fmt.Sprintf("same numbers, formatted %s in AD and %s in the cloud", pipeline.QuoteValues(a), pipeline.QuoteValues(b))}
 	}
 	return comparison{pipeline.Mismatch, pipeline.OverwritesCloud, fmt.Sprintf("AD has %s, the cloud has %s", strings.Join(na, ", "), strings.Join(nb, ", "))}
 }
@@ -223,14 +223,6 @@ func normSet(p *phone.Parser, vals []string, region string) (norm []string, bad 
 	}
 	slices.Sort(norm)
 	return slices.Compact(norm), ""
-}
-
-func quoteAll(vals []string) string {
-	q := make([]string, len(vals))
-	for i, v := range vals {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
 }
 
 func notMatchedReason(j *pipeline.Joined) string {
