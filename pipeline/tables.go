@@ -362,3 +362,55 @@ type VerifyResult struct {
 	Actual    []string `parquet:"actual"`
 	Matches   NullBool `parquet:"matches"`
 }
+
+// Table names of the forecast: plan writes flip_now and approve_all, approve
+// writes as_decided into its own file (a file has one writer).
+const (
+	ForecastTable        = "forecast"
+	ForecastDecidedTable = "forecast_as_decided"
+)
+
+// Scenario is one way the switch could be flipped (docs/rules.md, "Forecast").
+type Scenario string
+
+// Scenarios, exactly as docs/tables.md spells them.
+const (
+	FlipNow    Scenario = "flip_now"    // enable the switch without any AD change
+	ApproveAll Scenario = "approve_all" // every proposed AD action applied first
+	AsDecided  Scenario = "as_decided"  // the approved AD actions applied, the rest not
+)
+
+// CloudOutcome is what the switch does to one user's cloud values of one
+// attribute: with the switch on, the cloud equals AD after a sync cycle.
+type CloudOutcome string
+
+// Cloud outcomes, exactly as docs/tables.md spells them.
+const (
+	Unchanged      CloudOutcome = "unchanged"   // the same texts
+	Reformatted    CloudOutcome = "reformatted" // the same numbers, other text
+	Filled         CloudOutcome = "filled"      // a number where the cloud had none (or one more)
+	Changed        CloudOutcome = "changed"     // a number replaced by another
+	Lost           CloudOutcome = "lost"        // a number replaced by nothing or by text that is no number
+	Cleaned        CloudOutcome = "cleaned"     // text that is no number removed or replaced by a number
+	UnknownOutcome CloudOutcome = "unknown"     // the cloud's value is not known, so neither is what happens to it
+)
+
+// CloudOutcomes in the order reports list them: worst first.
+var CloudOutcomes = []CloudOutcome{Lost, Changed, Filled, Reformatted, Cleaned, Unchanged, UnknownOutcome}
+
+// ForecastRow is one row of forecast: one scenario, one matched user, one
+// attribute. CloudAfter is the AD value the scenario leaves, which the
+// switch copies to the cloud.
+type ForecastRow struct {
+	Scenario    Scenario     `parquet:"scenario"`
+	UPN         string       `parquet:"upn"`
+	DN          string       `parquet:"dn"`
+	EntraID     string       `parquet:"entra_id"`
+	Attribute   string       `parquet:"attribute"`
+	CloudBefore []string     `parquet:"cloud_before"` // null when the cloud side is unknown
+	CloudAfter  []string     `parquet:"cloud_after"`
+	Outcome     CloudOutcome `parquet:"outcome"`
+	// ActionID is the AD action the scenario applies to this value; empty
+	// when it applies none.
+	ActionID string `parquet:"action_id"`
+}

@@ -19,6 +19,66 @@ type PlanBook struct {
 	Excluded   int               // gaps rows left out by the exclusion list
 	OutOfScope int               // gaps rows outside --only-ou
 	Notes      []string          // planning caveats for the Summary
+
+	// Options are the options the plan was made with, in words a board
+	// reads ("policy entra-wins", "normalize to E.164", "only users under
+	// OU=Sales,DC=contoso,DC=com").
+	Options []string
+	// Forecast counts values (one user's attribute is one value) by outcome
+	// under flip_now and approve_all (docs/rules.md, "Forecast").
+	Forecast map[pipeline.Scenario]map[pipeline.CloudOutcome]int
+	// Fixed counts, by outcome, the values no decidable action touches:
+	// their outcome is the same whatever the board decides, so "as decided
+	// so far" is Fixed plus, per decidable row, the outcome of its decision.
+	Fixed map[pipeline.CloudOutcome]int
+	// Effects is what deciding Actions[i] does; the zero value for rows
+	// that take no decision.
+	Effects []ActionEffect
+	// Riskiest are the rows a board should read first, worst first (at most ten).
+	Riskiest []RiskyValue
+	// ByOU and ByCountry count users with a difference by top-level OU and
+	// by country, largest first.
+	ByOU, ByCountry []NamedCount
+	// UnknownOther is how many matched users' AlternateMobilePhones cannot
+	// be read (no MSOnline or ADSyncTools export); UnknownOtherWithAD how
+	// many of them hold otherMobile in AD, which the switch copies over
+	// whatever the cloud has.
+	UnknownOther, UnknownOtherWithAD int
+}
+
+// ActionEffect is what approving or rejecting one decidable row does, in
+// words and as the forecast outcome of the value it concerns.
+type ActionEffect struct {
+	IfApproved, IfRejected string // e.g. "AD mobile +81 3-1234-9264 is deleted; the cloud stays empty"
+	Approved, Rejected     pipeline.CloudOutcome
+	// Deletes is true when approving deletes an AD value: such rows look
+	// different, so nobody approves a deletion by sweeping down a column.
+	Deletes bool
+	// Group is the row's group (kind, attribute, op, risk), whose decision
+	// applies to it unless the row has its own.
+	Group GroupKey
+}
+
+// GroupKey identifies a group of Plan rows decided together.
+type GroupKey struct {
+	Kind      pipeline.ActionKind
+	Attribute string
+	Op        pipeline.Op
+	Risk      pipeline.Risk
+}
+
+// RiskyValue is one of the riskiest values, for the Decision brief.
+type RiskyValue struct {
+	UPN, Attribute string
+	Cloud, AD      []string // now
+	Outcome        pipeline.CloudOutcome
+	ActionID       string // the row deciding it; empty when no row does
+}
+
+// NamedCount is a count under a name (an OU, a country).
+type NamedCount struct {
+	Name  string
+	Users int
 }
 
 // Sheet names of the plan workbook beyond the audit's. Plan and Review
