@@ -13,6 +13,7 @@ package workbook
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -21,7 +22,12 @@ import (
 
 // Audit is everything the audit workbook shows; WriteAudit reads it only.
 type Audit struct {
-	Snapshot     string                 // snapshot directory as given (shown, not opened)
+	// Snapshot identifies the snapshot: the short hash of its extraction
+	// tables, the same wherever the snapshot is copied or replayed (a
+	// directory path would change with both).
+	Snapshot     string
+	ADReadAt     time.Time              // when extract-ad finished reading AD (zero: unknown)
+	CloudReadAt  time.Time              // when extract-entra finished reading Entra ID
 	ToolVersion  string                 // version of the tool that wrote the workbook
 	Inputs       []pipeline.InputRecord // external inputs with SHA-256 (the LDIF, export files)
 	Formats      []string               // detected Entra formats, for the Summary

@@ -1,6 +1,8 @@
 package workbook
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 
@@ -44,6 +46,13 @@ func LoadAudit(dir string, m *pipeline.Manifest) (*Audit, error) {
 		}
 		a.WeakEvidence = s.WeakEvidence
 	}
+	if rec := m.Stage("extract-ad"); rec != nil {
+		a.ADReadAt = rec.FinishedAt
+	}
+	if rec := m.Stage("extract-entra"); rec != nil {
+		a.CloudReadAt = rec.FinishedAt
+	}
+	a.Snapshot = SnapshotID(m)
 	if rec := m.Stage("classify"); rec != nil {
 		a.Parameters = rec.Parameters
 	}
@@ -55,4 +64,17 @@ func LoadAudit(dir string, m *pipeline.Manifest) (*Audit, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// SnapshotID is the short hash of a snapshot's extraction tables: what
+// names a snapshot in a workbook, since its path changes when it is moved
+// or replayed.
+func SnapshotID(m *pipeline.Manifest) string {
+	h := sha256.New()
+	for _, t := range []string{pipeline.ADUsersTable, pipeline.EntraUsersTable, pipeline.TenantTable} {
+		if _, out := m.Output(pipeline.FileName(t)); out != nil {
+			fmt.Fprintf(h, "%s %s\n", out.File, out.SHA256)
+		}
+	}
+	return pipeline.ShortHash(hex.EncodeToString(h.Sum(nil)))
 }
