@@ -269,10 +269,21 @@ const (
 	// KindRecord is a cloud value enabling bypass will overwrite or clear,
 	// recorded as a backup (ad-wins); nothing is written.
 	KindRecord ActionKind = "record"
+	// KindAcknowledge is a fact the board must accept before the switch:
+	// one row, target tenant, for the users whose AlternateMobilePhones
+	// cannot be read. Nothing is written; the tenant action cannot be
+	// approved unless this row is.
+	KindAcknowledge ActionKind = "acknowledge"
 )
 
 // Decidable reports whether the board approves or rejects actions of this kind.
-func (k ActionKind) Decidable() bool { return k == KindWrite || k == KindDecide }
+func (k ActionKind) Decidable() bool {
+	return k == KindWrite || k == KindDecide || k == KindAcknowledge
+}
+
+// Writes reports whether approving an action of this kind changes something
+// (in AD or the tenant).
+func (k ActionKind) Writes() bool { return k == KindWrite || k == KindDecide }
 
 // Action is one row of plan. Expected and Value are lists so that the
 // multi-valued otherMobile fits the same shape as mobile; an empty list
@@ -318,6 +329,12 @@ type Approval struct {
 	PlanHash       string   `parquet:"plan_hash"`
 	WorkbookSHA256 string   `parquet:"workbook_sha256"`
 	Cell           string   `parquet:"cell"` // where the decision was read, e.g. Plan!K7
+	// ByGroup is true when the row took its group's decision (it had none of its own).
+	ByGroup            bool   `parquet:"by_group"`
+	SecondApprover     string `parquet:"second_approver"`
+	SecondApproverRole string `parquet:"second_approver_role"`
+	SecondSignedOn     string `parquet:"second_signed_on"`
+	ChangeID           string `parquet:"change_id"`
 }
 
 // Table names of the apply and verify stages.

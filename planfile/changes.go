@@ -26,7 +26,7 @@ func WriteChanges(w io.Writer, header string, actions []pipeline.Action, keep fu
 	n := 0
 	for i := range actions {
 		a := &actions[i]
-		if a.Target != pipeline.TargetAD || !a.Kind.Decidable() || !keep(a) {
+		if a.Target != pipeline.TargetAD || !a.Kind.Writes() || !keep(a) {
 			continue
 		}
 		lw.Modify(fmt.Sprintf("action %s (%s, risk %s): %s", a.ActionID, a.Kind, a.Risk, a.Reason), a.DN, a.Attribute, a.Expected, a.Value)

@@ -61,7 +61,7 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 	}
 	for i := range actions {
 		a := actions[i]
-		if !a.Kind.Decidable() || a.Target == pipeline.TargetEntra {
+		if !a.Kind.Writes() || a.Target == pipeline.TargetEntra {
 			continue
 		}
 		d := decision[a.ActionID]
