@@ -9,6 +9,7 @@ package forecast
 
 import (
 	"slices"
+	"strings"
 
 	"syncgap/phone"
 	"syncgap/pipeline"
@@ -162,3 +163,37 @@ type Counts map[pipeline.CloudOutcome]int
 
 // Add counts one row.
 func (c Counts) Add(r *pipeline.ForecastRow) { c[r.Outcome]++ }
+
+// Key names one user's attribute, the unit a forecast counts: the DN
+// (compared case-insensitively, as AD does) and the attribute.
+type Key struct{ dn, attr string }
+
+// KeyOf is the key of dn's attribute.
+func KeyOf(dn, attr string) Key { return Key{strings.ToLower(dn), attr} }
+
+// Writes indexes the AD writes among actions that keep selects, by the
+// value they change.
+func Writes(actions []pipeline.Action, keep func(*pipeline.Action) bool) map[Key]*pipeline.Action {
+	m := map[Key]*pipeline.Action{}
+	for i := range actions {
+		if a := &actions[i]; a.Target == pipeline.TargetAD && a.Kind.Writes() && keep(a) {
+			m[KeyOf(a.DN, a.Attribute)] = a
+		}
+	}
+	return m
+}
+
+// Rows forecasts scenario s for every matched value in gaps, applying the
+// write writes holds for it, if any, and counts the outcomes.
+func (f *Forecaster) Rows(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
+	var rows []pipeline.ForecastRow
+	counts := Counts{}
+	for i := range gaps {
+		for _, v := range Values(&gaps[i]) {
+			r := f.Row(s, v, writes[KeyOf(v.Gap.DN, v.Attribute)])
+			counts.Add(&r)
+			rows = append(rows, r)
+		}
+	}
+	return rows, counts
+}

@@ -120,6 +120,34 @@ func (m *Manifest) Put(rec StageRecord) {
 	m.Stages = append(kept, rec)
 }
 
+// Drop removes files from the stages that wrote them; a stage left with
+// no output is dropped too.
+func (m *Manifest) Drop(files ...string) {
+	if len(files) == 0 {
+		return
+	}
+	gone := map[string]bool{}
+	for _, f := range files {
+		gone[f] = true
+	}
+	kept := m.Stages[:0]
+	for _, s := range m.Stages {
+		had := len(s.Outputs)
+		outs := make([]OutputRecord, 0, had)
+		for _, o := range s.Outputs {
+			if !gone[o.File] {
+				outs = append(outs, o)
+			}
+		}
+		if had > 0 && len(outs) == 0 {
+			continue
+		}
+		s.Outputs = outs
+		kept = append(kept, s)
+	}
+	m.Stages = kept
+}
+
 // Output returns the output record for a file name across all stages, or nil.
 func (m *Manifest) Output(file string) (*StageRecord, *OutputRecord) {
 	for i := range m.Stages {
@@ -143,4 +171,10 @@ type EntraSummary struct {
 	// TenantFeatures says why the tenant flag is unknown when the
 	// features could not be read.
 	TenantFeatures string `param:"tenant_features,omitempty"`
+	// Unmatched counts the rows of secondary exports (every --export after
+	// the first) that matched no user of the primary one and so were not
+	// added; UnmatchedExamples is a comma-separated list of the first few
+	// of their UPNs.
+	Unmatched         int    `param:"secondary_unmatched,omitempty"`
+	UnmatchedExamples string `param:"secondary_unmatched_examples,omitempty"`
 }

@@ -83,9 +83,16 @@ func (r *Runner) Run(ctx context.Context, st Stage) (*StageRecord, any, error) {
 	for _, o := range env.Outputs {
 		r.remember(o.File, o.SHA256)
 	}
+	m.Drop(env.discard...)
 	m.Put(rec)
 	if err := m.Save(r.dir); err != nil {
 		return nil, nil, err
+	}
+	for _, f := range env.discard {
+		if err := os.Remove(filepath.Join(r.dir, f)); err != nil && !os.IsNotExist(err) {
+			return nil, nil, fmt.Errorf("%s: remove %s: %w", st.Name(), f, err)
+		}
+		delete(r.hashes, f)
 	}
 	return &rec, summary, nil
 }

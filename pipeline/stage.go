@@ -55,7 +55,15 @@ type Env struct {
 	// then whatever the stage added.
 	Inputs  []InputRecord
 	Outputs []OutputRecord
+	discard []string
 }
+
+// Discard removes files other stages wrote that the stage's run makes
+// meaningless (a new plan discards the approvals of the old one). The
+// runner drops them from the manifest when the stage succeeded, saves it,
+// and only then deletes the files: a crash in between leaves files no
+// manifest vouches for, which every reader refuses, never the reverse.
+func (e *Env) Discard(files ...string) { e.discard = append(e.discard, files...) }
 
 // Path is the path of a file in the snapshot.
 func (e *Env) Path(file string) string { return filepath.Join(e.Dir, file) }

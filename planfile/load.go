@@ -20,6 +20,20 @@ type Summary struct {
 	OutOfScope int    `param:"out_of_scope_rows"`
 	// SourcePlanHash is the plan a reverse plan undoes; empty otherwise.
 	SourcePlanHash string `param:"source_plan_hash,omitempty"`
+	// Values the switch loses and changes under flip_now and approve_all
+	// (the forecast; zero for plans without one).
+	FlipLost      int `param:"flip_now_lost,omitempty"`
+	FlipChanged   int `param:"flip_now_changed,omitempty"`
+	ApproveLost   int `param:"approve_all_lost,omitempty"`
+	ApproveChange int `param:"approve_all_changed,omitempty"`
+	Unknown       int `param:"unknown_values,omitempty"`
+}
+
+// Forecast fills the forecast totals from counts by scenario and outcome.
+func (s *Summary) Forecast(f map[pipeline.Scenario]map[pipeline.CloudOutcome]int) {
+	s.FlipLost, s.FlipChanged = f[pipeline.FlipNow][pipeline.Lost], f[pipeline.FlipNow][pipeline.Changed]
+	s.ApproveLost, s.ApproveChange = f[pipeline.ApproveAll][pipeline.Lost], f[pipeline.ApproveAll][pipeline.Changed]
+	s.Unknown = f[pipeline.FlipNow][pipeline.UnknownOutcome]
 }
 
 // Count fills the counts by kind from actions.

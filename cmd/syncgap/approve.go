@@ -35,6 +35,7 @@ undecided and are not applied.`,
 	}
 	snapshotFlag(cmd, &dir)
 	cmd.Flags().StringVar(&cfg.Workbook, "workbook", "", "the signed workbook (required)")
+	cmd.Flags().BoolVar(&cfg.Replace, "replace", false, "read a new signed workbook over existing approvals")
 	cmd.MarkFlagRequired("workbook")
 	return cmd
 }
@@ -47,5 +48,10 @@ func runApprove(ctx context.Context, w io.Writer, dir string, cfg approve.Config
 	fmt.Fprintf(w, "Approvals for plan %s signed by %s: %d approved, %d rejected, %d undecided\nWrote %s\n",
 		s.PlanHash, s.Approver, s.Approved, s.Rejected, s.Undecided,
 		filepath.Join(dir, pipeline.FileName(pipeline.ApprovalsTable)))
+	if s.ByGroup > 0 {
+		fmt.Fprintf(w, "  %d of the decisions came from group rows\n", s.ByGroup)
+	}
+	fmt.Fprintf(w, "As decided, the switch would: lose %d cloud values, change %d, fill %d, reformat %d, clean %d; %d unchanged; %d unknown\n",
+		s.Lost, s.Changed, s.Filled, s.Reformatted, s.Cleaned, s.Unchanged, s.Unknown)
 	return nil
 }

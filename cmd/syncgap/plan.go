@@ -18,7 +18,7 @@ import (
 // planFlags are the options plan and replan share.
 type planFlags struct {
 	dir, policy, missing, onlyOU, exclude string
-	normalize, enableBypass               bool
+	normalize, enableBypass, replace      bool
 }
 
 func (f *planFlags) add(cmd *cobra.Command, policyRequired bool) {
@@ -29,6 +29,7 @@ func (f *planFlags) add(cmd *cobra.Command, policyRequired bool) {
 	cmd.Flags().StringVar(&f.missing, "missing-in-entra", "", "entra-wins: AD values the cloud lacks: decide (default), keep-ad or clear-ad")
 	cmd.Flags().StringVar(&f.onlyOU, "only-ou", "", "plan only users at or under this DN")
 	cmd.Flags().StringVar(&f.exclude, "exclude-file", "", "file of users never to plan: one UPN, DN or object id per line, # comments")
+	cmd.Flags().BoolVar(&f.replace, "replace", false, "plan again over an approved plan, discarding its approvals")
 	if policyRequired {
 		cmd.MarkFlagRequired("policy")
 	}
@@ -82,6 +83,11 @@ func runPlan(ctx context.Context, w io.Writer, dir string, cfg plan.Config) erro
 	fmt.Fprintf(w, "Plan %s (policy %s)\n", s.Hash, cfg.Policy)
 	fmt.Fprintf(w, "  to decide: %d proposed (write), %d left to the board (decide)\n", s.Write, s.Decide)
 	fmt.Fprintf(w, "  not planned: %d for review, %d cloud values recorded as backup\n", s.Review, s.Record)
+	fmt.Fprintf(w, "  if the switch is flipped now: %d cloud values lost, %d changed; after approving every proposed change: %d lost, %d changed\n",
+		s.FlipLost, s.FlipChanged, s.ApproveLost, s.ApproveChange)
+	if s.Unknown > 0 {
+		fmt.Fprintf(w, "  unknown: %d cloud values cannot be read (AlternateMobilePhones: no supported API reads it since MSOnline's retirement; an old MSOnline export still shows it)\n", s.Unknown)
+	}
 	if s.Excluded != 0 || s.OutOfScope != 0 {
 		fmt.Fprintf(w, "  left out: %d excluded by list, %d outside --only-ou\n", s.Excluded, s.OutOfScope)
 	}
@@ -125,6 +131,7 @@ hash in the manifest. Nothing is written to AD or Entra ID.`,
 			if err != nil {
 				return err
 			}
+			cfg.Replace = f.replace
 			return runPlan(cmd.Context(), cmd.OutOrStdout(), f.dir, cfg)
 		},
 	}

@@ -31,6 +31,7 @@ apply, and the new workbook must be signed and approved again.`,
 			if err != nil {
 				return err
 			}
+			cfg.Replace = f.replace
 			return runPlan(cmd.Context(), cmd.OutOrStdout(), f.dir, cfg)
 		},
 	}

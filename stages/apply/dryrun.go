@@ -67,6 +67,31 @@ func DryRun(w io.Writer, dir string, approveAll bool) error {
 	}
 	if ap.Tenant != nil {
 		fmt.Fprintln(w, "Then, if every approved AD action is applied: enable bypassDirSyncOverridesEnabled (needs --graph)")
+		if c, err := decidedCounts(dir); err == nil {
+			fmt.Fprintf(w, "  as decided, the switch then loses %d cloud values, changes %d, fills %d, reformats %d, cleans %d; %d unchanged, %d unknown\n",
+				c[pipeline.Lost], c[pipeline.Changed], c[pipeline.Filled], c[pipeline.Reformatted], c[pipeline.Cleaned], c[pipeline.Unchanged], c[pipeline.UnknownOutcome])
+		}
 	}
 	return nil
+}
+
+// decidedCounts counts the as_decided forecast approve wrote.
+func decidedCounts(dir string) (map[pipeline.CloudOutcome]int, error) {
+	r, err := pipeline.OpenReader[pipeline.ForecastRow](filepath.Join(dir, pipeline.FileName(pipeline.ForecastDecidedTable)))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	c := map[pipeline.CloudOutcome]int{}
+	var row pipeline.ForecastRow
+	for {
+		err := r.Next(&row)
+		if err == io.EOF {
+			return c, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		c[row.Outcome]++
+	}
 }

@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
+	"syncgap/forecast"
 	"syncgap/pipeline"
 	"syncgap/planfile"
 	"syncgap/workbook"
@@ -15,6 +17,9 @@ import (
 // Config names the signed workbook.
 type Config struct {
 	Workbook string `param:"workbook"`
+	// Replace reads a new signed workbook over existing approvals; without
+	// it approve refuses to overwrite a board's decisions. Not recorded.
+	Replace bool `param:"-"`
 }
 
 // Validate refuses a config without a workbook.
@@ -32,20 +37,43 @@ type Summary struct {
 	Approved  int    `param:"approved"`
 	Rejected  int    `param:"rejected"`
 	Undecided int    `param:"undecided"`
+	// ByGroup counts the decisions that came from a group row.
+	ByGroup int `param:"by_group"`
+	// AsDecided counts cloud values by what the switch does to them with
+	// the approved changes applied (forecast_as_decided.parquet).
+	Lost        int `param:"as_decided_lost"`
+	Changed     int `param:"as_decided_changed"`
+	Filled      int `param:"as_decided_filled"`
+	Reformatted int `param:"as_decided_reformatted"`
+	Cleaned     int `param:"as_decided_cleaned"`
+	Unchanged   int `param:"as_decided_unchanged"`
+	Unknown     int `param:"as_decided_unknown"`
+}
+
+func (s *Summary) forecast(c forecast.Counts) {
+	s.Lost, s.Changed, s.Filled = c[pipeline.Lost], c[pipeline.Changed], c[pipeline.Filled]
+	s.Reformatted, s.Cleaned = c[pipeline.Reformatted], c[pipeline.Cleaned]
+	s.Unchanged, s.Unknown = c[pipeline.Unchanged], c[pipeline.UnknownOutcome]
 }
 
 // Stage reads the signed workbook. It reads a file from outside the
 // snapshot, so like extraction it is not replayed; its output is checked
 // in place instead.
 var Stage = pipeline.Def[Config, Summary]{
-	Name:   "approve",
-	Reads:  func(Config) []string { return []string{pipeline.FileName(pipeline.PlanTable)} },
-	Writes: []string{pipeline.FileName(pipeline.ApprovalsTable), ApprovedChangesFile},
+	Name: "approve",
+	Reads: func(Config) []string {
+		return []string{pipeline.FileName(pipeline.PlanTable), pipeline.FileName(pipeline.GapsTable)}
+	},
+	Writes: []string{pipeline.FileName(pipeline.ApprovalsTable), ApprovedChangesFile, pipeline.FileName(pipeline.ForecastDecidedTable)},
 	Do:     run,
 }
 
 func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	path := cfg.Workbook
+	if rec := env.Manifest.Stage("approve"); rec != nil && !cfg.Replace {
+		return Summary{}, fmt.Errorf("approve: %s already holds approvals (approve ran %s): pass --replace to read a new signed workbook over them",
+			env.Dir, rec.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
 	pl, err := planfile.Load(env.Dir)
 	if err != nil {
 		return Summary{}, fmt.Errorf("approve: %w", err)
@@ -72,10 +100,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 			decidable++
 		}
 	}
-	type row struct {
-		at int
-		a  pipeline.Approval
-	}
+	type row = decidedRow
 	// An id the plan does not know, even on an undecided row, means the
 	// workbook was edited where it should not be: refuse it all.
 	for _, d := range signed.Undecided {
@@ -101,6 +126,9 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 			Cell: d.Sheet + "!" + d.Cell,
 		}})
 	}
+	if err := checkAcknowledged(path, actions, rows2decisions(rows)); err != nil {
+		return Summary{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
@@ -118,13 +146,20 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	fc, fcCounts, err := writeDecidedForecast(env, actions, approvals)
+	if err != nil {
+		return Summary{}, err
+	}
 	env.AddInput(in)
 	env.AddOutput(out)
 	env.AddOutput(ldif)
-	return Summary{
+	env.AddOutput(fc)
+	s := Summary{
 		PlanHash: hash, Approver: signed.Approver,
 		Approved: counts[pipeline.Approve], Rejected: counts[pipeline.Reject], Undecided: decidable - len(rows),
-	}, nil
+	}
+	s.forecast(fcCounts)
+	return s, nil
 }
 
 // ApprovedChangesFile holds only the approved AD changes, for admins who
@@ -142,4 +177,65 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
 		"runs the same changes with a journal, resume and rollback.", hash, approver)
 	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+}
+
+// writeDecidedForecast writes the as_decided forecast: every matched value
+// with the approved AD change applied, if any, and the rest as they are.
+func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, forecast.Counts, error) {
+	gaps, err := pipeline.ReadRows[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
+	if err != nil {
+		return pipeline.OutputRecord{}, nil, err
+	}
+	ok := map[string]bool{}
+	for _, a := range approvals {
+		if a.Decision == pipeline.Approve {
+			ok[a.ActionID] = true
+		}
+	}
+	writes := forecast.Writes(actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	rows, counts := forecast.New().Rows(pipeline.AsDecided, gaps, writes)
+	out, err := pipeline.WriteTable(env.Dir, pipeline.ForecastDecidedTable, rows)
+	return out, counts, err
+}
+
+// decidedRow is an approval and where its action is in the plan.
+type decidedRow struct {
+	at int
+	a  pipeline.Approval
+}
+
+func rows2decisions(rows []decidedRow) map[string]pipeline.Approval {
+	m := make(map[string]pipeline.Approval, len(rows))
+	for _, r := range rows {
+		m[r.a.ActionID] = r.a
+	}
+	return m
+}
+
+// checkAcknowledged refuses an approved tenant action while the row about
+// the AlternateMobilePhones nobody can read is not approved: approving the
+// switch means accepting that it overwrites them (docs/rules.md, "Approve").
+func checkAcknowledged(path string, actions []pipeline.Action, decided map[string]pipeline.Approval) error {
+	var tenant, ack *pipeline.Action
+	for i := range actions {
+		switch a := &actions[i]; {
+		case a.Kind == pipeline.KindAcknowledge:
+			ack = a
+		case a.Target == pipeline.TargetTenant && a.Kind.Writes():
+			tenant = a
+		}
+	}
+	if tenant == nil || ack == nil {
+		return nil
+	}
+	t, ok := decided[tenant.ActionID]
+	if !ok || t.Decision != pipeline.Approve {
+		return nil
+	}
+	if k, ok := decided[ack.ActionID]; ok && k.Decision == pipeline.Approve {
+		return nil
+	}
+	sheet, cell, _ := strings.Cut(t.Cell, "!")
+	return &pipeline.CellError{File: path, Sheet: sheet, Cell: cell,
+		Err: fmt.Errorf("the tenant action is approved, but the row on AlternateMobilePhones that cannot be read (action %s) is not: approve both, or neither", ack.ActionID)}
 }

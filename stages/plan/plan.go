@@ -65,6 +65,10 @@ type Config struct {
 	ExcludeFile string `param:"exclude_file,omitempty"`
 	// Bypass is the tenant flag as read from the tenant table.
 	Bypass pipeline.NullBool `param:"-"`
+	// Replace discards the approvals of the plan this one replaces; without
+	// it plan refuses to replace an approved plan. Not a planning option,
+	// so not recorded: it does not change the plan.
+	Replace bool `param:"-"`
 }
 
 // Validate refuses option combinations that contradict the policy.
@@ -97,6 +101,9 @@ type Stats struct {
 	Excluded   int // gaps rows of users on the exclusion list
 	OutOfScope int // gaps rows outside --only-ou
 	BypassOn   bool
+	// UnknownOther counts matched users whose AlternateMobilePhones cannot
+	// be read; UnknownOtherWithAD those of them with otherMobile in AD.
+	UnknownOther, UnknownOtherWithAD int
 }
 
 // Planner builds actions row by row; it keeps the ids it issued to prove
@@ -136,8 +143,12 @@ func (p *Planner) Row(out []pipeline.Action, g *pipeline.Gap) ([]pipeline.Action
 		if g.MatchStatus == pipeline.AnchorConflict {
 			risk = pipeline.RiskHigh
 		}
-		out = append(out, p.base(g, pipeline.KindReview, pipeline.TargetAD, "", "", risk,
-			"never planned: "+g.Reason))
+		a := p.base(g, pipeline.KindReview, pipeline.TargetAD, "", "", risk, "never planned: "+g.Reason)
+		// Both sides' values, so the board sees what is at stake without
+		// opening another sheet.
+		a.ADValue = append(one(g.MobileAD), g.OtherMobileAD...)
+		a.CloudValue = append(one(g.MobileEntra), g.OtherMobileEntra...)
+		out = append(out, a)
 	} else {
 		out = p.attribute(out, g, mobileSide(g))
 		out = p.attribute(out, g, otherMobileSide(g))
@@ -174,6 +185,49 @@ func (p *Planner) Tenant() (*pipeline.Action, error) {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// Acknowledge returns the one row that speaks for every matched user whose
+// AlternateMobilePhones cannot be read (no supported API reads it since
+// MSOnline's retirement in 2025), or nil when there are none. The board
+// approves it to accept that the switch sets those cloud values to AD's
+// otherMobile, whatever they hold; without it the tenant action cannot be
+// approved (docs/rules.md, "Approve").
+func (p *Planner) Acknowledge() (*pipeline.Action, error) {
+	n, m := p.Stats.UnknownOther, p.Stats.UnknownOtherWithAD
+	if n == 0 {
+		return nil, nil
+	}
+	a := pipeline.Action{
+		Kind: pipeline.KindAcknowledge, Target: pipeline.TargetTenant, Attribute: "otherMobile", Risk: pipeline.RiskMedium,
+		Reason: fmt.Sprintf("AlternateMobilePhones cannot be read for %d users; AD holds otherMobile for %d of them; "+
+			"the switch makes the cloud equal AD. No supported API reads AlternateMobilePhones since MSOnline was retired "+
+			"in 2025; an MSOnline export made before then (Get-MsolUser AlternateMobilePhones) still shows what the cloud held.", n, m),
+	}
+	if err := p.identify(&a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// junkOverNumber reports whether AD holds text that is no phone number
+// where the cloud holds only valid numbers.
+func (p *Planner) junkOverNumber(s side) bool {
+	if len(s.ad) == 0 || len(s.cloud) == 0 {
+		return false
+	}
+	junk := false
+	for _, v := range s.ad {
+		if _, ok := phone.E164(v, s.region); !ok {
+			junk = true
+		}
+	}
+	for _, v := range s.cloud {
+		if _, ok := phone.E164(v, s.region); !ok {
+			return false
+		}
+	}
+	return junk
 }
 
 // side is one attribute of a gaps row, both ways round.
@@ -215,9 +269,24 @@ func (p *Planner) attribute(out []pipeline.Action, g *pipeline.Gap, s side) []pi
 	adText, cloudText := pipeline.QuoteValues(s.ad), pipeline.QuoteValues(s.cloud)
 	switch s.state {
 	case pipeline.Invalid:
+		if cfg.Policy != ADWins && p.junkOverNumber(s) {
+			// Left alone, the switch would overwrite the good number with
+			// AD's junk: propose the cloud's number, for the board to decide.
+			return append(out, p.adAction(g, s, pipeline.KindDecide, p.cloudValue(s),
+				string(cfg.Policy)+": AD holds "+adText+", which is not a phone number, and the cloud holds the number "+cloudText+
+					": approve to write the cloud's number into AD, reject to let the switch copy AD's text to the cloud"))
+		}
 		return append(out, p.review(g, s, pipeline.RiskHigh, "not a phone number on one side, so never written automatically: "+p.why(g, s)))
 	case pipeline.Unverifiable:
-		return append(out, p.review(g, s, pipeline.RiskMedium, "the cloud value is unknown (no MSOnline/ADSyncTools export): "+
+		if s.attr == "otherMobile" {
+			// One acknowledge row speaks for all of them (Acknowledge).
+			p.Stats.UnknownOther++
+			if len(s.ad) > 0 {
+				p.Stats.UnknownOtherWithAD++
+			}
+			return out
+		}
+		return append(out, p.review(g, s, pipeline.RiskMedium, "the cloud value is unknown: "+
 			"enabling bypass may overwrite or clear it"))
 	case pipeline.FormatOnly:
 		switch {

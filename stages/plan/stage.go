@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"syncgap/pipeline"
@@ -18,12 +20,36 @@ var Stage = pipeline.Def[Config, planfile.Summary]{
 	Reads: func(Config) []string {
 		return []string{pipeline.FileName(pipeline.GapsTable), pipeline.FileName(pipeline.TenantTable)}
 	},
-	Writes: planfile.Files,
+	Writes: append(slices.Clone(planfile.Files), pipeline.FileName(pipeline.ForecastTable)),
 	Do:     run,
+}
+
+// decisionFiles belong to a plan's approval: a new plan makes them meaningless.
+var decisionFiles = []string{pipeline.FileName(pipeline.ApprovalsTable), "approved-changes.ldif", pipeline.FileName(pipeline.ForecastDecidedTable)}
+
+// ErrDecided refuses to plan over a board's decisions by accident.
+var ErrDecided = errors.New("the current plan has approvals")
+
+// checkLifecycle refuses to replace a plan that was approved, unless
+// replace, and always one that was applied: its journal belongs to it.
+func checkLifecycle(env *pipeline.Env, replace bool) error {
+	if rec := env.Manifest.Stage("apply"); rec != nil {
+		return fmt.Errorf("plan: %s: apply has run on this snapshot's plan: audit again into a new snapshot and plan there", env.Dir)
+	}
+	if rec := env.Manifest.Stage("approve"); rec != nil {
+		if !replace {
+			return fmt.Errorf("plan: %s: %w (approve ran %s): pass --replace to plan again and discard them", env.Dir, ErrDecided, rec.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		env.Discard(decisionFiles...)
+	}
+	return nil
 }
 
 func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, error) {
 	var none planfile.Summary
+	if err := checkLifecycle(env, cfg.Replace); err != nil {
+		return none, err
+	}
 	a, err := workbook.LoadAudit(env.Dir, env.Manifest)
 	if err != nil {
 		return none, err
@@ -48,12 +74,14 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 			}
 		}
 	}
-	t, err := p.Tenant()
-	if err != nil {
-		return none, err
-	}
-	if t != nil {
-		actions = append(actions, *t)
+	for _, last := range []func() (*pipeline.Action, error){p.Acknowledge, p.Tenant} {
+		a, err := last()
+		if err != nil {
+			return none, err
+		}
+		if a != nil {
+			actions = append(actions, *a)
+		}
 	}
 
 	hash := planfile.Hash(env.Inputs, env.Params, actions)
@@ -64,13 +92,50 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	book := &workbook.PlanBook{
 		Policy: string(cfg.Policy), Parameters: env.Params, Hash: hash, Actions: actions,
 		Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope, Notes: notes,
+		Options: cfg.Words(), UnknownOther: p.Stats.UnknownOther, UnknownOtherWithAD: p.Stats.UnknownOtherWithAD,
 	}
+	rows := brief(a.Gaps, actions, book)
+	out, err := pipeline.WriteTable(env.Dir, pipeline.ForecastTable, rows)
+	if err != nil {
+		return none, err
+	}
+	env.AddOutput(out)
 	if err := planfile.Write(env, a, book); err != nil {
 		return none, err
 	}
 	sum := planfile.Summary{Hash: hash, Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope}
 	sum.Count(actions)
+	sum.Forecast(book.Forecast)
 	return sum, nil
+}
+
+// Words are the options in the words a board reads.
+func (c Config) Words() []string {
+	w := []string{"policy " + string(c.Policy) + ": " + map[Policy]string{
+		EntraWins: "the cloud's values are written into AD where the numbers differ",
+		ADWins:    "nothing is written to AD; the cloud takes AD's values",
+		Review:    "every difference is a decision",
+	}[c.Policy]}
+	if c.Normalize {
+		w = append(w, "AD values are rewritten in E.164 (+CC number)")
+	}
+	if c.Policy == EntraWins {
+		w = append(w, map[MissingInEntra]string{
+			MissingDecide: "AD numbers the cloud lacks: the board decides per user",
+			MissingKeepAD: "AD numbers the cloud lacks are kept (the switch copies them to the cloud)",
+			MissingClear:  "AD numbers the cloud lacks are deleted from AD",
+		}[c.MissingInEntra])
+	}
+	if c.EnableBypass {
+		w = append(w, "the plan ends by enabling BypassDirSyncOverrides")
+	}
+	if c.OnlyOU != "" {
+		w = append(w, "only users under "+c.OnlyOU)
+	}
+	if n := c.Exclude.Len(); n > 0 {
+		w = append(w, fmt.Sprintf("%d users excluded by list (%s)", n, c.ExcludeFile))
+	}
+	return w
 }
 
 // Overrides are the plan options a person gave on the command line; nil fields

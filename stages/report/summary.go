@@ -86,6 +86,13 @@ func (s *Overview) WriteText(w io.Writer) error {
 		// Unknown is not off: say why, so nobody enables it believing it was.
 		_, err = fmt.Fprintf(w, "The tenant flag could not be read: %s.\n", s.BypassSource)
 	}
+	if n := s.Other[pipeline.Unverifiable]; err == nil && n > 0 {
+		// Said once, plainly: the counts above cover mobile only for these users.
+		_, err = fmt.Fprintf(w, "AlternateMobilePhones (otherMobile in the cloud) is unknown for %d users: no supported API reads it since\n"+
+			"MSOnline PowerShell was retired in 2025, so the counts above cover their mobile only, and the switch sets their\n"+
+			"AlternateMobilePhones to AD's otherMobile whatever it holds now. An MSOnline export made before the retirement\n"+
+			"(Get-MsolUser ... AlternateMobilePhones, as CSV) still shows what the cloud held: add it with --export.\n", n)
+	}
 	return err
 }
 
