@@ -28,6 +28,7 @@ var depsPolicy = []struct {
 	{"syncgap/ldif", []string{"syncgap/pipeline"}},
 	{"syncgap/workbook", []string{"syncgap/pipeline"}},
 	{"syncgap/planfile", []string{"syncgap/pipeline", "syncgap/ldif", "syncgap/workbook"}},
+	{"syncgap/forecast", []string{"syncgap/pipeline", "syncgap/phone"}},
 	{"syncgap/stages/*", leavesAnd()},
 	// The live Graph source lives under its stage and writes that stage's tables.
 	{"syncgap/stages/extractentra/livegraph", leavesAnd("syncgap/stages/extractentra")},
@@ -38,7 +39,7 @@ var depsPolicy = []struct {
 }
 
 func leavesAnd(more ...string) []string {
-	return append([]string{"syncgap/pipeline", "syncgap/workbook", "syncgap/ldif", "syncgap/ldapconn", "syncgap/phone", "syncgap/planfile"}, more...)
+	return append([]string{"syncgap/pipeline", "syncgap/workbook", "syncgap/ldif", "syncgap/ldapconn", "syncgap/phone", "syncgap/planfile", "syncgap/forecast"}, more...)
 }
 
 // sdkImporters may import msgraph-sdk-go directly: its models package costs
