@@ -188,7 +188,7 @@ func valueSet(vals []string) []string {
 
 func (c Config) otherMobile(adVals, cloudVals []string, region string, p *phone.Parser) comparison {
 	if cloudVals == nil {
-		return comparison{pipeline.Unverifiable, pipeline.NoEffect, "the cloud value is unknown (Graph does not expose AlternateMobilePhones; add an MSOnline or ADSyncTools export)"}
+		return comparison{pipeline.Unverifiable, pipeline.NoEffect, "the cloud value is unknown: no supported API reads AlternateMobilePhones since MSOnline was retired in 2025 (an MSOnline export made before then still shows it)"}
 	}
 	a, b := valueSet(adVals), valueSet(cloudVals)
 	if slices.Equal(a, b) {
