@@ -177,7 +177,8 @@ func (p *Planner) Tenant() (*pipeline.Action, error) {
 			"from the next sync cycle AD's mobile and otherMobile overwrite the cloud's",
 	}
 	if p.cfg.Bypass.Valid {
-		a.Expected = []string{"false"}
+		// The flag as read: the row shows it, not "unknown".
+		a.Expected, a.CloudValue = []string{"false"}, []string{"false"}
 	} else {
 		a.Reason += " (the flag could not be read at plan time: apply reads it first)"
 	}
