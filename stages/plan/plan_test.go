@@ -59,6 +59,7 @@ func TestPolicies(t *testing.T) {
 	format := gap("CN=D", pipeline.FormatOnly, "(206) 555-0103", "+1 206 555 0103")
 	format.MobileADE164, format.MobileEntraE164 = "+12065550103", "+12065550103"
 	invalid := gap("CN=E", pipeline.Invalid, "ask reception", "+1 206 555 0104")
+	cloudJunk := gap("CN=E2", pipeline.Invalid, "+1 206 555 0104", "ask reception")
 	pending := gap("CN=F", pipeline.Mismatch, "+1 206 555 0105", "+1 206 555 0106")
 	pending.Timing = pipeline.SyncPending
 	other := gap("CN=G", pipeline.InSync, "", "")
@@ -96,15 +97,18 @@ func TestPolicies(t *testing.T) {
 			[]want{{pipeline.KindWrite, pipeline.TargetAD, "mobile", pipeline.OpReplace, []string{"(206) 555-0103"}, []string{"+12065550103"}}}},
 		{"--normalize writes cloud values in E.164", Config{Policy: EntraWins, Normalize: true}, mismatch,
 			[]want{{pipeline.KindWrite, pipeline.TargetAD, "mobile", pipeline.OpReplace, []string{"+1 206 555 0100"}, []string{"+12065550199"}}}},
-		{"invalid is review only", ew, invalid,
+		{"junk in AD over a cloud number is a decision for the cloud's", ew, invalid,
+			[]want{{pipeline.KindDecide, pipeline.TargetAD, "mobile", pipeline.OpReplace, []string{"ask reception"}, []string{"+1 206 555 0104"}}}},
+		{"junk in the cloud is review only", ew, cloudJunk,
+			[]want{{pipeline.KindReview, pipeline.TargetAD, "mobile", "", nil, nil}}},
+		{"junk in AD over a number is review only under ad-wins", Config{Policy: ADWins}, invalid,
 			[]want{{pipeline.KindReview, pipeline.TargetAD, "mobile", "", nil, nil}}},
 		{"sync_pending becomes a decision", ew, pending,
 			[]want{{pipeline.KindDecide, pipeline.TargetAD, "mobile", pipeline.OpReplace, []string{"+1 206 555 0105"}, []string{"+1 206 555 0106"}}}},
 		{"otherMobile set replaced by the de-duplicated cloud set", ew, other,
 			[]want{{pipeline.KindWrite, pipeline.TargetAD, "otherMobile", pipeline.OpReplace,
 				[]string{"+1 206 555 0107", "+1 206 555 0108"}, []string{"+1 206 555 0107", "+1 206 555 0109"}}}},
-		{"unverifiable is review only", ew, unknown,
-			[]want{{pipeline.KindReview, pipeline.TargetAD, "otherMobile", "", nil, nil}}},
+		{"unverifiable otherMobile waits for the one acknowledge row", ew, unknown, nil},
 		{"ambiguous is review only", ew, ambiguous,
 			[]want{{pipeline.KindReview, pipeline.TargetAD, "", "", nil, nil}}},
 		{"anchor_conflict is review only even with a mismatch", ew, conflict,
