@@ -93,7 +93,7 @@ func detectCSV(header []string, names map[string]int, typeHint string) (Format, 
 	for n := range names {
 		if n == "mobileinad" || n == "othermobileinad" || strings.HasSuffix(n, "inaad") ||
 			strings.HasSuffix(n, "inentra") || strings.HasSuffix(n, "inazuread") {
-			return ADSyncToolsCSV, true
+			return adsyncFormat(names), true
 		}
 	}
 	for _, n := range msonlineOnly {
@@ -119,6 +119,20 @@ func detectCSV(header []string, names map[string]int, typeHint string) (Format, 
 		return AdminCenterCSV, true
 	}
 	return "", false
+}
+
+// adsyncFormat tells the two Compare-ADSyncToolsDirSyncOverrides CSVs
+// apart: the MSOnline-era one compares otherMobile too, the 2025 one
+// (UserPrincipalName, MobileInAD, MobileInEntra) only mobile. Without an
+// otherMobile column on either side the file says nothing of otherMobile,
+// whatever its mobile column is called.
+func adsyncFormat(names map[string]int) Format {
+	for n := range names {
+		if strings.Contains(n, "othermobile") || strings.Contains(n, "alternatemobile") {
+			return ADSyncToolsCSV
+		}
+	}
+	return ADSyncToolsCompareCSV
 }
 
 // idColumn is the id column's name as each format spells it, for errors.
@@ -203,7 +217,8 @@ func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format
 	if err != nil {
 		return nil, "", false, err
 	}
-	weak := c.idx[cImmutable] < 0 || (c.idx[cSync] < 0 && format != MSOnlineCSV && format != ADSyncToolsCSV)
+	weak := c.idx[cImmutable] < 0 || (c.idx[cSync] < 0 && format != MSOnlineCSV && format != ADSyncToolsCSV &&
+		format != ADSyncToolsCompareCSV)
 	return users, format, weak, nil
 }
 
@@ -236,14 +251,23 @@ func (c *csvReader) mapColumns(names map[string]int) error {
 	for k := range c.idx {
 		c.idx[k] = find(colAliases[k])
 	}
-	if c.format == ADSyncToolsCSV {
+	switch c.format {
+	case ADSyncToolsCSV:
 		// Only the Entra-side columns describe the cloud user; the AD side
 		// comes from the AD extract.
 		c.idx[cMobile], c.idx[cAlt] = find(adsyncMobile), find(adsyncAlt)
+	case ADSyncToolsCompareCSV:
+		// MobileInEntra is the cloud mobile. MobileInAD is AD's view, which
+		// extract-ad reads first hand; otherMobile stays unknown.
+		c.idx[cMobile], c.idx[cAlt] = find(adsyncMobile), -1
 	}
 	var missing []string
 	if c.idx[cUPN] < 0 {
 		missing = append(missing, "userPrincipalName")
+	}
+	if c.format == ADSyncToolsCompareCSV && c.idx[cMobile] < 0 {
+		// Without its Entra side the file says nothing about the cloud.
+		missing = append(missing, "MobileInEntra")
 	}
 	if name, needed := idColumn[c.format]; needed && c.idx[cID] < 0 {
 		missing = append(missing, name)
@@ -324,7 +348,8 @@ func (c *csvReader) user(index int) (pipeline.EntraUser, error) {
 		if _, needed := idColumn[c.format]; needed {
 			return u, c.cellErr(cID, fmt.Errorf("empty %s", idColumn[c.format]))
 		}
-		// ADSyncTools identifies users by UPN only.
+		// ADSyncTools identifies users by UPN only (the 2025 CSV's may be
+		// the on-premises UPN; Merge matches both).
 		u.ID = UPNIDPrefix + strings.ToLower(u.UPN)
 	}
 	var err error
@@ -366,7 +391,7 @@ func (c *csvReader) user(index int) (pipeline.EntraUser, error) {
 		if u.OnPremisesImmutableID != "" || c.cell(cLastSync) != "" {
 			u.OnPremisesSyncEnabled = pipeline.Known(true)
 		}
-	case c.format == ADSyncToolsCSV:
+	case c.format == ADSyncToolsCSV || c.format == ADSyncToolsCompareCSV:
 		// Compare-ADSyncToolsDirSyncOverrides only lists users it found both
 		// in AD and in Entra as synced objects.
 		u.OnPremisesSyncEnabled = pipeline.Known(true)

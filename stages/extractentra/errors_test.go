@@ -94,7 +94,7 @@ func TestReadExportBadInput(t *testing.T) {
 		name: "unrecognised format",
 		path: bad("export.xml"), is: ErrUnknownFormat, line: 1, column: 15,
 		want: `testdata/bad/export.xml:1:15: unrecognised Entra export format (neither JSON nor a CSV header: bare " in non-quoted-field); ` +
-			"supported formats: graph-pages, graph-page-dir, jsonl, powershell-json, powershell-csv, admin-center-csv, msonline-csv, adsynctools-csv",
+			"supported formats: graph-pages, graph-page-dir, jsonl, powershell-json, powershell-csv, admin-center-csv, msonline-csv, adsynctools-csv, adsynctools-compare-csv",
 	}, {
 		name: "Graph error response saved as a page",
 		path: bad("throttled.json"), is: errGraphResponse, line: 1, column: 1,
@@ -104,7 +104,7 @@ func TestReadExportBadInput(t *testing.T) {
 		path: "testdata/tenant.json", is: ErrUnknownFormat, line: 4, column: 5,
 		want: "testdata/tenant.json:4:5: unrecognised Entra export format (the first object, 55555555-aaaa-bbbb-cccc-dddddddddddd, " +
 			"has no userPrincipalName); supported formats: graph-pages, graph-page-dir, jsonl, powershell-json, powershell-csv, " +
-			"admin-center-csv, msonline-csv, adsynctools-csv",
+			"admin-center-csv, msonline-csv, adsynctools-csv, adsynctools-compare-csv",
 	}, {
 		name: "missing file",
 		path: bad("nope.json"), is: fs.ErrNotExist,

@@ -32,14 +32,22 @@ const (
 	// MSOnlineCSV is Get-MsolUser | Export-Csv, the legacy source of
 	// AlternateMobilePhones.
 	MSOnlineCSV Format = "msonline-csv"
-	// ADSyncToolsCSV is the CSV written by ADSyncTools'
-	// Compare-ADSyncToolsDirSyncOverrides.
+	// ADSyncToolsCSV is the CSV written by the MSOnline-era ADSyncTools'
+	// Compare-ADSyncToolsDirSyncOverrides, which also compares
+	// AlternateMobilePhones (otherMobile).
 	ADSyncToolsCSV Format = "adsynctools-csv"
+	// ADSyncToolsCompareCSV is the mobile-only CSV of the 2025 (Graph based)
+	// Compare-ADSyncToolsDirSyncOverrides: UserPrincipalName, MobileInAD,
+	// MobileInEntra, and no otherMobile column. Its UserPrincipalName may
+	// be AD's UPN rather than the cloud one. It can only fill users of a
+	// primary export (Merge refuses it first, ErrNotPrimary), and says
+	// nothing of otherMobile.
+	ADSyncToolsCompareCSV Format = "adsynctools-compare-csv"
 )
 
 // Formats lists every supported format, in the order the help text shows them.
 func Formats() []Format {
-	return []Format{GraphPages, GraphPageDir, JSONL, PowerShellJSON, PowerShellCSV, AdminCenterCSV, MSOnlineCSV, ADSyncToolsCSV}
+	return []Format{GraphPages, GraphPageDir, JSONL, PowerShellJSON, PowerShellCSV, AdminCenterCSV, MSOnlineCSV, ADSyncToolsCSV, ADSyncToolsCompareCSV}
 }
 
 // Description is a human sentence naming the tool that produces the format.
@@ -63,6 +71,8 @@ func (f Format) Description() string {
 		return "Get-MsolUser | Export-Csv output (MSOnline)"
 	case ADSyncToolsCSV:
 		return "ADSyncTools Compare-ADSyncToolsDirSyncOverrides CSV"
+	case ADSyncToolsCompareCSV:
+		return "ADSyncTools 2025 Compare-ADSyncToolsDirSyncOverrides CSV, mobile only"
 	}
 	return "unknown format " + string(f)
 }
@@ -72,7 +82,7 @@ func (f Format) Description() string {
 var ErrUnknownFormat = errors.New("unrecognised Entra export format")
 
 func unknownFormat(why string) error {
-	names := make([]string, 0, 8)
+	names := make([]string, 0, 9)
 	for _, f := range Formats() {
 		names = append(names, string(f))
 	}
@@ -80,7 +90,7 @@ func unknownFormat(why string) error {
 }
 
 // UPNIDPrefix starts the id ReadExport gives a user whose export carries no
-// object id (the ADSyncTools CSV identifies users by UPN only). The id is
+// object id (the ADSyncTools CSVs identify users by UPN only). The id is
 // "upn:" plus the lower-cased UPN, so every row still has a non-empty,
 // unique id, and Merge knows to match such users by UPN instead.
 const UPNIDPrefix = "upn:"
@@ -94,6 +104,11 @@ type Export struct {
 	// WeakEvidence is true when the export has no sync flag or no immutable
 	// id, so the join can only fall back to UPNs and the report must say so.
 	WeakEvidence bool
+	// Unmatched counts the rows of a secondary export that matched no
+	// user of the primary one, and so were not added; UnmatchedUPNs are
+	// the first few of their UPNs. Merge sets both.
+	Unmatched     int
+	UnmatchedUPNs []string
 }
 
 // String says what was detected, for the CLI to print.

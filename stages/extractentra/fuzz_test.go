@@ -55,7 +55,7 @@ func FuzzParseJSON(f *testing.F) {
 
 // FuzzReadCSV does the same for the CSV path, through ReadExport.
 func FuzzReadCSV(f *testing.F) {
-	for _, name := range []string{"mguser.csv", "admin-center.csv", "msonline.csv", "adsynctools.csv", "bad/ambiguous-date.csv"} {
+	for _, name := range []string{"mguser.csv", "admin-center.csv", "msonline.csv", "adsynctools.csv", "adsynctools-compare.csv", "bad/ambiguous-date.csv"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"syncgap/pipeline"
 )
@@ -24,23 +23,12 @@ func TestMerge(t *testing.T) {
 		exports []string
 		want    []pipeline.EntraUser // sorted by id
 	}{{
+		// Before secondary exports only filled, the three users only
+		// msonline.csv has (nestor, lines, pipes) were added; now they are
+		// counted as unmatched (TestMergeSecondary checks the counts).
 		name:    "Graph export plus MSOnline CSV adds AlternateMobilePhones, then ADSyncTools by UPN",
 		exports: []string{"graph-page.json", "msonline.csv", "adsynctools.csv"},
 		want: []pipeline.EntraUser{{
-			// only in MSOnline; ADSyncTools fills its mobile, matched by UPN ignoring case
-			ID: "11111111-2222-3333-4444-555555555555", UPN: "nestor@contoso.com", MobilePhone: "+44 20 7946 0000",
-			AlternateMobilePhones: []string{"+44 20 7946 0000", "+44 20 7946 0001"}, BusinessPhones: []string{},
-			UsageLocation: "GB", OnPremisesSyncEnabled: yes, OnPremisesLastSync: time.Date(2023, 4, 3, 10, 0, 0, 0, time.UTC),
-			Origin: "msonline.csv:5",
-		}, {
-			ID: "11111111-2222-3333-4444-666666666666", UPN: "lines@contoso.com",
-			AlternateMobilePhones: []string{"+1 555 0101", "+1 555 0102"}, BusinessPhones: []string{}, AccountEnabled: yes,
-			Origin: "msonline.csv:6", // no anchor, no sync time: sync flag stays unknown
-		}, {
-			ID: "11111111-2222-3333-4444-777777777777", UPN: "pipes@contoso.com",
-			AlternateMobilePhones: []string{"+1 555 0103", "+1 555 0104"}, BusinessPhones: []string{},
-			OnPremisesSyncEnabled: yes, OnPremisesImmutableID: "bGluZXM=", Origin: "msonline.csv:8",
-		}, {
 			// in all three: Graph's values win, MSOnline adds the alternates,
 			// ADSyncTools' conflicting mobile (+1 425 555 0999) is ignored
 			ID: "6e7b768e-07e2-4810-8459-485f84f8f204", UPN: "adele@contoso.com", MobilePhone: "+1 425 555 0109",
@@ -55,11 +43,18 @@ func TestMerge(t *testing.T) {
 			BusinessPhones: []string{}, AccountEnabled: no, Origin: "graph-page.json:19",
 		}},
 	}, {
-		name:    "ADSyncTools first: a later real id replaces the UPN id",
-		exports: []string{"adsynctools-entra.csv", "admin-center-nosync.csv"},
+		// The 2025 Compare CSV (adsynctools-entra.csv) used to be the
+		// primary here; it is refused first now (TestMergeComparePrimary).
+		// The MSOnline-era ADSyncTools CSV still may be.
+		name:    "ADSyncTools (MSOnline era) first: a later real id replaces the UPN id",
+		exports: []string{"adsynctools.csv", "admin-center-nosync.csv"},
 		want: []pipeline.EntraUser{{
 			ID: "6e7b768e-07e2-4810-8459-485f84f8f204", UPN: "adele@contoso.com", MobilePhone: "+1 425 555 0999",
-			UsageLocation: "US", OnPremisesSyncEnabled: yes, AccountEnabled: yes, Origin: "adsynctools-entra.csv:2",
+			AlternateMobilePhones: []string{"+1 425 555 0998"}, UsageLocation: "US", OnPremisesSyncEnabled: yes,
+			AccountEnabled: yes, Origin: "adsynctools.csv:2",
+		}, {
+			ID: "upn:nestor@contoso.com", UPN: "Nestor@Contoso.com", MobilePhone: "+44 20 7946 0000",
+			AlternateMobilePhones: []string{}, OnPremisesSyncEnabled: yes, Origin: "adsynctools.csv:3",
 		}},
 	}, {
 		name:    "one export is only sorted",

@@ -172,8 +172,8 @@ func TestReadExportFormats(t *testing.T) {
 			AlternateMobilePhones: []string{}, OnPremisesSyncEnabled: yes, Origin: "adsynctools.csv:3",
 		}},
 	}, {
-		name: "ADSyncTools 2025 (Graph, mobile only)",
-		path: "adsynctools-entra.csv", want: ADSyncToolsCSV, weak: true,
+		name: "ADSyncTools 2025 Compare CSV (Graph, mobile only): otherMobile unknown",
+		path: "adsynctools-entra.csv", want: ADSyncToolsCompareCSV, weak: true,
 		users: []pipeline.EntraUser{{
 			ID: "upn:adele@contoso.com", UPN: "adele@contoso.com", MobilePhone: "+1 425 555 0999",
 			OnPremisesSyncEnabled: yes, Origin: "adsynctools-entra.csv:2",

@@ -10,8 +10,9 @@ import (
 
 // Config is extract-entra reading export files.
 type Config struct {
-	// Exports are the export paths; the first is primary, later ones fill
-	// what it lacks (docs/inputs.md, "Entra side").
+	// Exports are the export paths; the first is primary and defines the
+	// users, later ones only fill what it lacks (docs/inputs.md, "Entra
+	// side"; Merge).
 	Exports []string `param:"export,numbered"`
 	// TenantFeatures names the JSON of GET /directory/onPremisesSynchronization.
 	TenantFeatures string `param:"tenant_features,omitempty"`
@@ -73,8 +74,8 @@ type ExportSet struct {
 	Exports []*Export
 	Inputs  []pipeline.InputRecord // every file read, hashed
 	// Weak is true when the primary export lacks sync flags or immutable
-	// ids; a weak later one (e.g. ADSyncTools adding otherMobile) does not
-	// weaken the anchors and flags the primary brings.
+	// ids; a weak later one (e.g. an MSOnline CSV adding otherMobile) does
+	// not weaken the anchors and flags the primary brings.
 	Weak bool
 }
 
@@ -100,6 +101,12 @@ func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if len(s.Exports) == 0 {
+			// Say so before reading the rest, not after.
+			if err := checkPrimary(e); err != nil {
+				return err
+			}
+		}
 		s.Add(e)
 		for _, f := range e.Files {
 			in, err := pipeline.HashInput(f)
@@ -120,14 +127,27 @@ func (s *ExportSet) Add(e *Export) {
 }
 
 // Summary is what the manifest records of the set: the formats, what was
-// detected in each export, and whether the evidence for the join is weak.
+// detected in each export, whether the evidence for the join is weak, and
+// (once Merge has run) how many rows of the secondary exports matched no
+// user, with the first few of their UPNs across all of them.
 func (s *ExportSet) Summary() pipeline.EntraSummary {
-	var formats, detected []string
-	for _, e := range s.Exports {
+	var formats, detected, examples []string
+	unmatched := 0
+	for i, e := range s.Exports {
 		formats = append(formats, string(e.Format))
 		detected = append(detected, e.String())
+		if i == 0 {
+			continue // the primary defines the users; nothing of it is unmatched
+		}
+		unmatched += e.Unmatched
+		for _, upn := range e.UnmatchedUPNs {
+			if len(examples) < unmatchedExamples {
+				examples = append(examples, upn)
+			}
+		}
 	}
-	return pipeline.EntraSummary{Formats: strings.Join(formats, ", "), Detected: strings.Join(detected, "; "), WeakEvidence: s.Weak}
+	return pipeline.EntraSummary{Formats: strings.Join(formats, ", "), Detected: strings.Join(detected, "; "), WeakEvidence: s.Weak,
+		Unmatched: unmatched, UnmatchedExamples: strings.Join(examples, ", ")}
 }
 
 // WriteTables writes entra_users and tenant into the stage's snapshot and
