@@ -24,6 +24,11 @@ type Value struct {
 	Attribute string
 	AD        []string // as stored in AD; empty when none
 	Cloud     []string // as the cloud holds it; nil when unknown
+	// known are texts whose E.164 form classify already computed (mobile:
+	// where the two texts differ, gaps holds the forms of those that are
+	// numbers), so the forecast need not parse them again: a parse costs
+	// ~12 µs, and a million users have two million values.
+	known [2][2]string
 }
 
 // Values are the two attributes of a gaps row; none for a row that is not
@@ -36,6 +41,9 @@ func Values(g *pipeline.Gap) []Value {
 	mob := Value{Gap: g, Attribute: "mobile", AD: one(g.MobileAD), Cloud: one(g.MobileEntra)}
 	if g.MobileState == pipeline.Unverifiable {
 		mob.Cloud = nil
+	}
+	if g.MobileAD != g.MobileEntra {
+		mob.known = [2][2]string{{phone.Trim(g.MobileAD), g.MobileADE164}, {phone.Trim(g.MobileEntra), g.MobileEntraE164}}
 	}
 	other := Value{Gap: g, Attribute: "otherMobile", AD: g.OtherMobileAD, Cloud: g.OtherMobileEntra}
 	if other.AD == nil {
@@ -72,7 +80,7 @@ func (f *Forecaster) Row(s pipeline.Scenario, v Value, a *pipeline.Action) pipel
 		after = []string{}
 	}
 	r.CloudAfter = after
-	r.Outcome = f.Outcome(v.Cloud, after, v.Gap.Region)
+	r.Outcome = f.outcome(v.Cloud, after, v.Gap.Region, &v.known)
 	return r
 }
 
@@ -89,15 +97,22 @@ func (f *Forecaster) Row(s pipeline.Scenario, v Value, a *pipeline.Action) pipel
 //	numbers          -> others                  changed
 //	anything else (text appears, text changes)  changed
 func (f *Forecaster) Outcome(before, after []string, region string) pipeline.CloudOutcome {
+	return f.outcome(before, after, region, nil)
+}
+
+func (f *Forecaster) outcome(before, after []string, region string, known *[2][2]string) pipeline.CloudOutcome {
 	if before == nil {
 		return pipeline.UnknownOutcome
+	}
+	if len(before) <= 1 && len(after) <= 1 && phone.Trim(first(before)) == phone.Trim(first(after)) {
+		return pipeline.Unchanged // the common case, without allocating
 	}
 	tb, ta := trimmed(before), trimmed(after)
 	if slices.Equal(tb, ta) {
 		return pipeline.Unchanged
 	}
-	bn, bj := f.split(tb, region)
-	an, aj := f.split(ta, region)
+	bn, bj := f.split(tb, region, known)
+	an, aj := f.split(ta, region, known)
 	switch {
 	case len(bn) == 0 && bj == 0:
 		if len(an) > 0 {
@@ -136,16 +151,37 @@ func trimmed(vals []string) []string {
 
 // split is the sorted unique E.164 forms of the texts that are numbers, and
 // how many texts are not.
-func (f *Forecaster) split(vals []string, region string) (numbers []string, junk int) {
+func (f *Forecaster) split(vals []string, region string, known *[2][2]string) (numbers []string, junk int) {
 	for _, v := range vals {
-		if n := f.p.Parse(v, region); n.E164 != "" {
-			numbers = append(numbers, n.E164)
+		if e := f.number(v, region, known); e != "" {
+			numbers = append(numbers, e)
 		} else {
 			junk++
 		}
 	}
 	slices.Sort(numbers)
 	return slices.Compact(numbers), junk
+}
+
+// number is the E.164 form of a trimmed text, "" when it is no number.
+func (f *Forecaster) number(text, region string, known *[2][2]string) string {
+	if known != nil {
+		for _, k := range known {
+			// Only a number is taken on trust; a text classify found no
+			// number is rare enough to parse again.
+			if k[0] != "" && k[1] != "" && k[0] == text {
+				return k[1]
+			}
+		}
+	}
+	return f.p.Parse(text, region).E164
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
 }
 
 // subset reports whether every element of a (sorted) is in b (sorted).
@@ -183,17 +219,30 @@ func Writes(actions []pipeline.Action, keep func(*pipeline.Action) bool) map[Key
 	return m
 }
 
-// Rows forecasts scenario s for every matched value in gaps, applying the
-// write writes holds for it, if any, and counts the outcomes.
-func (f *Forecaster) Rows(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
-	var rows []pipeline.ForecastRow
+// Stream forecasts scenario s for every matched value in gaps, applying
+// the write writes holds for it, if any, hands each row to emit in table
+// order, and counts the outcomes. Rows are not kept: a million users make
+// two million rows a scenario.
+func (f *Forecaster) Stream(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action, emit func(*pipeline.ForecastRow) error) (Counts, error) {
 	counts := Counts{}
 	for i := range gaps {
 		for _, v := range Values(&gaps[i]) {
 			r := f.Row(s, v, writes[KeyOf(v.Gap.DN, v.Attribute)])
 			counts.Add(&r)
-			rows = append(rows, r)
+			if err := emit(&r); err != nil {
+				return counts, err
+			}
 		}
 	}
+	return counts, nil
+}
+
+// Rows is Stream into a slice, for small inputs and tests.
+func (f *Forecaster) Rows(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
+	var rows []pipeline.ForecastRow
+	counts, _ := f.Stream(s, gaps, writes, func(r *pipeline.ForecastRow) error {
+		rows = append(rows, *r)
+		return nil
+	})
 	return rows, counts
 }

@@ -65,3 +65,19 @@ func TestRowsApplyTheWrite(t *testing.T) {
 		t.Errorf("counts %v", counts)
 	}
 }
+
+// TestKnownFormsAgreeWithParsing: the E.164 forms classify left in gaps
+// give the outcome parsing would.
+func TestKnownFormsAgreeWithParsing(t *testing.T) {
+	f := New()
+	g := pipeline.Gap{DN: "CN=A", MatchStatus: pipeline.Matched, Region: "GB",
+		MobileAD: "020 7946 0000", MobileEntra: "+44 20 7946 0001", MobileADE164: "+442079460000", MobileEntraE164: "+442079460001",
+		OtherMobileAD: []string{}, OtherMobileEntra: []string{}}
+	v := Values(&g)[0]
+	for _, after := range [][]string{{"020 7946 0000"}, {"+44 20 7946 0001"}, {"+442079460001"}, {}, {"n/a"}} {
+		a := &pipeline.Action{Value: after}
+		if got, want := f.Row(pipeline.AsDecided, v, a).Outcome, f.Outcome(v.Cloud, after, "GB"); got != want {
+			t.Errorf("after %q: %s with the known forms, %s parsing", after, got, want)
+		}
+	}
+}

@@ -193,8 +193,16 @@ func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approval
 		}
 	}
 	writes := forecast.Writes(actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
-	rows, counts := forecast.New().Rows(pipeline.AsDecided, gaps, writes)
-	out, err := pipeline.WriteTable(env.Dir, pipeline.ForecastDecidedTable, rows)
+	w, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastDecidedTable)
+	if err != nil {
+		return pipeline.OutputRecord{}, nil, err
+	}
+	counts, err := forecast.New().Stream(pipeline.AsDecided, gaps, writes, w.Write)
+	if err != nil {
+		w.Abort()
+		return pipeline.OutputRecord{}, nil, err
+	}
+	out, err := w.Commit()
 	return out, counts, err
 }
 

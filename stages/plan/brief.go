@@ -10,71 +10,69 @@ import (
 	"syncgap/workbook"
 )
 
-// briefing builds what the board decides on from the gaps and the plan:
-// the flip_now and approve_all forecast rows, and the PlanBook fields of
-// the Decision brief (docs/rules.md, "Forecast").
-type briefing struct {
-	rows  []pipeline.ForecastRow // flip_now rows, then approve_all rows
-	book  *workbook.PlanBook
-	fc    *forecast.Forecaster
-	flip  map[forecast.Key]*pipeline.ForecastRow
-	value map[forecast.Key]forecast.Value
-}
-
-func brief(gaps []pipeline.Gap, actions []pipeline.Action, book *workbook.PlanBook) []pipeline.ForecastRow {
-	b := &briefing{book: book, fc: forecast.New(), flip: map[forecast.Key]*pipeline.ForecastRow{}, value: map[forecast.Key]forecast.Value{}}
+// brief writes forecast.parquet (flip_now, then approve_all) through w and
+// fills the PlanBook fields of the Decision brief (docs/rules.md,
+// "Forecast"). It streams: neither the rows nor a map per value are kept,
+// since a million users make four million rows.
+func brief(gaps []pipeline.Gap, actions []pipeline.Action, book *workbook.PlanBook, emit func(*pipeline.ForecastRow) error) error {
+	fc := forecast.New()
 	writes := forecast.Writes(actions, func(*pipeline.Action) bool { return true })
-	flipRows, flip := b.fc.Rows(pipeline.FlipNow, gaps, nil)
-	allRows, all := b.fc.Rows(pipeline.ApproveAll, gaps, writes)
+	at := make(map[*pipeline.Action]int, len(writes))
+	for i := range actions {
+		at[&actions[i]] = i
+	}
+	book.Effects = make([]workbook.ActionEffect, len(actions))
+	kept := make(map[int][]string, len(writes)) // action -> the AD value rejecting it keeps
 	fixed := forecast.Counts{}
-	for i := range flipRows {
-		r := &flipRows[i]
-		k := forecast.KeyOf(r.DN, r.Attribute)
-		b.flip[k] = r
-		if writes[k] == nil {
+	var risky []riskyCandidate
+	flip, err := fc.Stream(pipeline.FlipNow, gaps, nil, func(r *pipeline.ForecastRow) error {
+		if a := writes[forecast.KeyOf(r.DN, r.Attribute)]; a != nil {
+			i := at[a]
+			book.Effects[i].Rejected, kept[i] = r.Outcome, r.CloudAfter
+		} else {
 			fixed.Add(r)
 		}
+		if r.Outcome == pipeline.Lost || r.Outcome == pipeline.Changed {
+			risky = append(risky, riskyCandidate{row: *r})
+		}
+		return emit(r)
+	})
+	if err != nil {
+		return err
 	}
-	for i := range gaps {
-		for _, v := range forecast.Values(&gaps[i]) {
-			b.value[forecast.KeyOf(v.Gap.DN, v.Attribute)] = v
+	// An approve_all row that applies an action is what approving it does.
+	all, err := fc.Stream(pipeline.ApproveAll, gaps, writes, func(r *pipeline.ForecastRow) error {
+		if r.ActionID != "" {
+			book.Effects[at[writes[forecast.KeyOf(r.DN, r.Attribute)]]].Approved = r.Outcome
+		}
+		return emit(r)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range actions {
+		a := &actions[i]
+		switch {
+		case !a.Kind.Decidable():
+		case a.Target == pipeline.TargetAD && a.Kind.Writes():
+			if ad, ok := kept[i]; ok {
+				adEffect(&book.Effects[i], a, ad)
+			}
+		default:
+			book.Effects[i] = otherEffect(a, book)
 		}
 	}
 	book.Forecast = map[pipeline.Scenario]map[pipeline.CloudOutcome]int{pipeline.FlipNow: flip, pipeline.ApproveAll: all}
 	book.Fixed = fixed
-	book.Effects = make([]workbook.ActionEffect, len(actions))
-	for i := range actions {
-		book.Effects[i] = b.effect(&actions[i], book)
-	}
-	book.Riskiest = riskiest(gaps, flipRows, writes)
+	book.Riskiest = riskiest(gaps, risky, writes)
 	book.ByOU, book.ByCountry = differences(gaps)
-	return append(flipRows, allRows...)
+	return nil
 }
 
-// effect says in words what deciding a is.
-func (b *briefing) effect(a *pipeline.Action, book *workbook.PlanBook) workbook.ActionEffect {
-	if !a.Kind.Decidable() {
-		return workbook.ActionEffect{}
-	}
-	e := workbook.ActionEffect{Group: workbook.GroupKey{Kind: a.Kind, Attribute: a.Attribute, Op: a.Op, Risk: a.Risk}}
-	switch {
-	case a.Kind == pipeline.KindAcknowledge:
-		e.IfApproved = fmt.Sprintf("The board accepts that the switch sets AlternateMobilePhones of these %d users to AD's otherMobile, whatever the cloud holds now", book.UnknownOther)
-		e.IfRejected = "The switch cannot be approved: it would overwrite values nobody can see"
-		return e
-	case a.Target == pipeline.TargetTenant:
-		e.IfApproved = "BypassDirSyncOverrides is enabled once every approved AD change is applied: from the next sync cycle the cloud takes AD's mobile and otherMobile"
-		e.IfRejected = "The switch stays off: nothing in the cloud changes, and AD changes made now reach the cloud only where no override blocks them"
-		return e
-	}
-	k := forecast.KeyOf(a.DN, a.Attribute)
-	v, ok := b.value[k]
-	if !ok {
-		return e
-	}
-	approved := b.fc.Row(pipeline.AsDecided, v, a)
-	rejected := b.flip[k]
-	e.Approved, e.Rejected = approved.Outcome, rejected.Outcome
+// adEffect completes e, whose outcomes the forecast set, with what deciding
+// the AD write a is in words; ad is the value rejecting it keeps.
+func adEffect(e *workbook.ActionEffect, a *pipeline.Action, ad []string) {
+	e.Group = workbook.GroupKey{Kind: a.Kind, Attribute: a.Attribute, Op: a.Op, Risk: a.Risk}
 	e.Deletes = a.Op == pipeline.OpDelete
 	name := "AD " + a.Attribute
 	if e.Deletes {
@@ -82,10 +80,24 @@ func (b *briefing) effect(a *pipeline.Action, book *workbook.PlanBook) workbook.
 	} else {
 		e.IfApproved = fmt.Sprintf("%s becomes %s; after the switch the cloud holds it (%s)", name, values(a.Value), outcomeWords(e.Approved))
 	}
-	if len(v.AD) == 0 {
+	if len(ad) == 0 {
 		e.IfRejected = fmt.Sprintf("%s stays empty; after the switch the cloud is empty too (%s)", name, outcomeWords(e.Rejected))
 	} else {
-		e.IfRejected = fmt.Sprintf("AD keeps %s; after the switch the cloud holds it (%s)", values(v.AD), outcomeWords(e.Rejected))
+		e.IfRejected = fmt.Sprintf("AD keeps %s; after the switch the cloud holds it (%s)", values(ad), outcomeWords(e.Rejected))
+	}
+}
+
+// otherEffect says in words what deciding the acknowledge row or the
+// tenant action does.
+func otherEffect(a *pipeline.Action, book *workbook.PlanBook) workbook.ActionEffect {
+	e := workbook.ActionEffect{Group: workbook.GroupKey{Kind: a.Kind, Attribute: a.Attribute, Op: a.Op, Risk: a.Risk}}
+	switch a.Kind {
+	case pipeline.KindAcknowledge:
+		e.IfApproved = fmt.Sprintf("The board accepts that the switch sets AlternateMobilePhones of these %d users to AD's otherMobile, whatever the cloud holds now", book.UnknownOther)
+		e.IfRejected = "The switch cannot be approved: it would overwrite values nobody can see"
+	default:
+		e.IfApproved = "BypassDirSyncOverrides is enabled once every approved AD change is applied: from the next sync cycle the cloud takes AD's mobile and otherMobile"
+		e.IfRejected = "The switch stays off: nothing in the cloud changes, and AD changes made now reach the cloud only where no override blocks them"
 	}
 	return e
 }
@@ -116,40 +128,32 @@ func outcomeWords(o pipeline.CloudOutcome) string {
 	return "what the cloud holds now is unknown"
 }
 
+// riskyCandidate is a flip_now row that loses or changes a number.
+type riskyCandidate struct {
+	row pipeline.ForecastRow
+}
+
 // riskiest are up to ten values the switch loses or changes as things
 // stand, worst first: numbers lost before numbers replaced, high risk
 // before lower, then in table order.
-func riskiest(gaps []pipeline.Gap, flip []pipeline.ForecastRow, writes map[forecast.Key]*pipeline.Action) []workbook.RiskyValue {
+func riskiest(gaps []pipeline.Gap, cands []riskyCandidate, writes map[forecast.Key]*pipeline.Action) []workbook.RiskyValue {
 	rank := map[pipeline.CloudOutcome]int{pipeline.Lost: 0, pipeline.Changed: 1}
 	risk := map[pipeline.Risk]int{pipeline.RiskHigh: 0, pipeline.RiskMedium: 1, pipeline.RiskLow: 2, pipeline.RiskNone: 3}
-	byDN := map[string]*pipeline.Gap{}
+	byDN := make(map[string]pipeline.Risk, len(cands))
+	for _, c := range cands {
+		byDN[strings.ToLower(c.row.DN)] = ""
+	}
 	for i := range gaps {
-		byDN[strings.ToLower(gaps[i].DN)] = &gaps[i]
-	}
-	type cand struct {
-		r    *pipeline.ForecastRow
-		g    *pipeline.Gap
-		rank int
-		at   int
-	}
-	var cs []cand
-	for i := range flip {
-		r := &flip[i]
-		o, ok := rank[r.Outcome]
-		if !ok {
-			continue
+		if _, ok := byDN[strings.ToLower(gaps[i].DN)]; ok {
+			byDN[strings.ToLower(gaps[i].DN)] = gaps[i].Risk
 		}
-		g := byDN[strings.ToLower(r.DN)]
-		if g == nil {
-			continue
-		}
-		cs = append(cs, cand{r, g, o*10 + risk[g.Risk], i})
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].rank < cs[j].rank })
+	key := func(c riskyCandidate) int { return rank[c.row.Outcome]*10 + risk[byDN[strings.ToLower(c.row.DN)]] }
+	sort.SliceStable(cands, func(i, j int) bool { return key(cands[i]) < key(cands[j]) })
 	out := make([]workbook.RiskyValue, 0, 10)
-	for _, c := range cs[:min(10, len(cs))] {
-		v := workbook.RiskyValue{UPN: c.r.UPN, Attribute: c.r.Attribute, Cloud: c.r.CloudBefore, AD: c.r.CloudAfter, Outcome: c.r.Outcome}
-		if a := writes[forecast.KeyOf(c.r.DN, c.r.Attribute)]; a != nil {
+	for _, c := range cands[:min(10, len(cands))] {
+		v := workbook.RiskyValue{UPN: c.row.UPN, Attribute: c.row.Attribute, Cloud: c.row.CloudBefore, AD: c.row.CloudAfter, Outcome: c.row.Outcome}
+		if a := writes[forecast.KeyOf(c.row.DN, c.row.Attribute)]; a != nil {
 			v.ActionID = a.ActionID
 		}
 		out = append(out, v)

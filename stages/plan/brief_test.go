@@ -52,7 +52,10 @@ func TestForecastByStatePolicyDecision(t *testing.T) {
 				t.Fatal(err)
 			}
 			book := &workbook.PlanBook{Actions: acts}
-			rows := brief([]pipeline.Gap{g}, acts, book)
+			var rows []pipeline.ForecastRow
+			if err := brief([]pipeline.Gap{g}, acts, book, func(r *pipeline.ForecastRow) error { rows = append(rows, *r); return nil }); err != nil {
+				t.Fatal(err)
+			}
 			w := tt.want[policy]
 			var got outcomes
 			decidable := false

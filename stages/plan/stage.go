@@ -94,8 +94,15 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 		Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope, Notes: notes,
 		Options: cfg.Words(), UnknownOther: p.Stats.UnknownOther, UnknownOtherWithAD: p.Stats.UnknownOtherWithAD,
 	}
-	rows := brief(a.Gaps, actions, book)
-	out, err := pipeline.WriteTable(env.Dir, pipeline.ForecastTable, rows)
+	fw, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastTable)
+	if err != nil {
+		return none, err
+	}
+	if err := brief(a.Gaps, actions, book, fw.Write); err != nil {
+		fw.Abort()
+		return none, err
+	}
+	out, err := fw.Commit()
 	if err != nil {
 		return none, err
 	}
