@@ -45,8 +45,8 @@ func runApprove(ctx context.Context, w io.Writer, dir string, cfg approve.Config
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Approvals for plan %s signed by %s: %d approved, %d rejected, %d undecided\nWrote %s\n",
-		s.PlanHash, s.Approver, s.Approved, s.Rejected, s.Undecided,
+	fmt.Fprintf(w, "Approvals for plan %s signed by %s and %s: %d approved, %d rejected, %d undecided\nWrote %s\n",
+		s.PlanHash, s.Approver, s.SecondApprover, s.Approved, s.Rejected, s.Undecided,
 		filepath.Join(dir, pipeline.FileName(pipeline.ApprovalsTable)))
 	if s.ByGroup > 0 {
 		fmt.Fprintf(w, "  %d of the decisions came from group rows\n", s.ByGroup)

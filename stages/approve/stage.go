@@ -5,6 +5,7 @@ package approve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,11 +33,13 @@ func (c *Config) Validate() error {
 
 // Summary is what approve records.
 type Summary struct {
-	PlanHash  string `param:"plan_hash"`
-	Approver  string `param:"approver"`
-	Approved  int    `param:"approved"`
-	Rejected  int    `param:"rejected"`
-	Undecided int    `param:"undecided"`
+	PlanHash       string `param:"plan_hash"`
+	Approver       string `param:"approver"`
+	SecondApprover string `param:"second_approver"`
+	ChangeID       string `param:"change_id,omitempty"`
+	Approved       int    `param:"approved"`
+	Rejected       int    `param:"rejected"`
+	Undecided      int    `param:"undecided"`
 	// ByGroup counts the decisions that came from a group row.
 	ByGroup int `param:"by_group"`
 	// AsDecided counts cloud values by what the switch does to them with
@@ -101,29 +104,36 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		}
 	}
 	type row = decidedRow
+	if err := checkSignOff(path, signed); err != nil {
+		return Summary{}, err
+	}
 	// An id the plan does not know, even on an undecided row, means the
 	// workbook was edited where it should not be: refuse it all.
-	for _, d := range signed.Undecided {
+	for _, d := range append(slices.Clone(signed.Decisions), signed.Undecided...) {
 		if _, ok := index[d.ActionID]; !ok {
 			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
 		}
 	}
-	rows := make([]row, 0, len(signed.Decisions))
+	first, second := signed.Approvers[0], signed.Approvers[1]
+	decided := signed.Effective() // member rows win; else their group's decision
+	rows := make([]row, 0, len(decided))
 	counts := map[pipeline.Decision]int{}
-	for _, d := range signed.Decisions {
-		i, ok := index[d.ActionID]
-		if !ok {
-			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
-		}
+	byGroup := 0
+	for _, d := range decided {
+		i := index[d.ActionID]
 		if !actions[i].Kind.Decidable() {
 			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.Cell,
 				Err: fmt.Errorf("action %s is a %s row: it takes no decision", d.ActionID, actions[i].Kind)}
 		}
 		counts[d.Decision]++
+		if d.ByGroup {
+			byGroup++
+		}
 		rows = append(rows, row{i, pipeline.Approval{
-			ActionID: d.ActionID, Decision: d.Decision, Approver: signed.Approver, ApproverRole: signed.Role,
-			SignedOn: signed.Date, Comment: d.Comment, PlanHash: hash, WorkbookSHA256: sum,
-			Cell: d.Sheet + "!" + d.Cell,
+			ActionID: d.ActionID, Decision: d.Decision, Approver: first.Name, ApproverRole: first.Role,
+			SignedOn: first.Date, Comment: d.Comment, PlanHash: hash, WorkbookSHA256: sum,
+			Cell: d.From, ByGroup: d.ByGroup,
+			SecondApprover: second.Name, SecondApproverRole: second.Role, SecondSignedOn: second.Date, ChangeID: signed.ChangeID,
 		}})
 	}
 	if err := checkAcknowledged(path, actions, rows2decisions(rows)); err != nil {
@@ -142,7 +152,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	ldif, err := writeApprovedChanges(env.Dir, hash, signed.Approver, actions, approvals)
+	ldif, err := writeApprovedChanges(env.Dir, hash, first.Name+" and "+second.Name, actions, approvals)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -155,8 +165,8 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	env.AddOutput(ldif)
 	env.AddOutput(fc)
 	s := Summary{
-		PlanHash: hash, Approver: signed.Approver,
-		Approved: counts[pipeline.Approve], Rejected: counts[pipeline.Reject], Undecided: decidable - len(rows),
+		PlanHash: hash, Approver: first.Name, SecondApprover: second.Name, ChangeID: signed.ChangeID,
+		Approved: counts[pipeline.Approve], Rejected: counts[pipeline.Reject], Undecided: decidable - len(rows), ByGroup: byGroup,
 	}
 	s.forecast(fcCounts)
 	return s, nil
@@ -246,4 +256,22 @@ func checkAcknowledged(path string, actions []pipeline.Action, decided map[strin
 	sheet, cell, _ := strings.Cut(t.Cell, "!")
 	return &pipeline.CellError{File: path, Sheet: sheet, Cell: cell,
 		Err: fmt.Errorf("the tenant action is approved, but the row on AlternateMobilePhones that cannot be read (action %s) is not: approve both, or neither", ack.ActionID)}
+}
+
+// checkSignOff refuses a sign-off without two approvers, each with a name
+// and a date (docs/rules.md, "Approve"), naming the empty cell.
+func checkSignOff(path string, s *workbook.Signed) error {
+	if len(s.Approvers) < 2 {
+		return &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: "A1",
+			Err: fmt.Errorf("the Sign-off sheet asks for %d approvers, two must sign: plan again to get the current workbook", len(s.Approvers))}
+	}
+	for n, a := range s.Approvers[:2] {
+		switch {
+		case strings.TrimSpace(a.Name) == "":
+			return &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: a.NameCell, Err: fmt.Errorf("approver %d has no name: two approvers must sign", n+1)}
+		case strings.TrimSpace(a.Date) == "":
+			return &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: a.DateCell, Err: fmt.Errorf("approver %d (%s) has no date", n+1, a.Name)}
+		}
+	}
+	return nil
 }
