@@ -86,14 +86,19 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 	return out.Commit()
 }
 
-// build lays out all sheets in f: Summary, then with a plan Plan and Review,
-// then Gaps and Unmatched, then with a plan Sign-off.
+// build lays out all sheets in f. The audit workbook: Summary, Gaps,
+// Unmatched. The plan workbook: Decision brief, Plan, Sign-off, Summary,
+// Review, Gaps, Unmatched, Glossary (each data sheet continuing on "(2)", …).
 func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
 	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+	first := SummarySheet
+	if p != nil {
+		first = BriefSheet
+	}
+	if err := f.SetSheetName("Sheet1", first); err != nil {
 		return err
 	}
 	title := "syncgap audit"
@@ -107,11 +112,24 @@ func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeSummary(f, st, a, summarize(a), p); err != nil {
+	s := summarize(a)
+	var lay *planLayout
+	if p != nil {
+		if lay, err = writePlanSheets(f, st, p, maxRows); err != nil {
+			return err
+		}
+		if err := writeSignOff(f, st, a, p); err != nil {
+			return fmt.Errorf("sheet %s: %w", SignOffSheet, err)
+		}
+		if _, err := f.NewSheet(SummarySheet); err != nil {
+			return err
+		}
+	}
+	if err := writeSummary(f, st, a, s, p, lay); err != nil {
 		return fmt.Errorf("sheet %s: %w", SummarySheet, err)
 	}
 	if p != nil {
-		if err := writePlanSheets(f, st, p, maxRows); err != nil {
+		if err := writeReviewSheets(f, st, p, maxRows); err != nil {
 			return err
 		}
 	}
@@ -121,15 +139,25 @@ func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
 	if err := writeUnmatched(f, st, a.Gaps, maxRows); err != nil {
 		return fmt.Errorf("sheet %s: %w", UnmatchedSheet, err)
 	}
-	if p != nil {
-		if err := writeSignOff(f, st, a, p); err != nil {
-			return fmt.Errorf("sheet %s: %w", SignOffSheet, err)
-		}
+	if p == nil {
+		// Summary is the first sheet and so already the active one. Do not
+		// call SetActiveSheet: it re-reads every sheet, and for a streamed
+		// one that means parsing its whole XML back (half a second at 400k
+		// rows).
+		return nil
 	}
-	// Summary is the first sheet and so already the active one. Do not call
-	// SetActiveSheet: it re-reads every sheet, and for a streamed one that
-	// means parsing its whole XML back (half a second at 400k rows).
-	return nil
+	if err := writeGlossary(f, st); err != nil {
+		return fmt.Errorf("sheet %s: %w", GlossarySheet, err)
+	}
+	// The brief is the first sheet (and so the active one) but is written
+	// last: its formulas name the Plan rows, which are known only now.
+	if err := writeBrief(f, st, a, p, s, lay); err != nil {
+		return fmt.Errorf("sheet %s: %w", BriefSheet, err)
+	}
+	// Excel recalculates the brief's formulas on opening, since they carry
+	// no cached values; LibreOffice does for cells without one.
+	full := true
+	return f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: &full})
 }
 
 // sortContentTypes orders the [Content_Types].xml defaults. AddChart makes
@@ -153,6 +181,22 @@ type styles struct {
 	input                      int // a cell a reviewer fills in: unlocked, pale yellow
 	count                      int // integers with thousands separators
 	risk                       map[pipeline.Risk]int
+
+	wrap                 int // text that wraps, top-aligned
+	helper, helperHeader int // the brief's helper columns: grey, locked
+	helperFormula        int // a helper formula cell (General format)
+	group, groupInput    int // a group row's text and Decision cells
+	deletes, deleteFlag  int // a row that deletes an AD value, and its "deletes" cell
+	heading              int // a section heading on the brief
+	para                 int // a wrapped paragraph on the brief
+	note                 int // small grey text
+	live                 int // a count the brief recalculates as the board decides
+	bigCount             int // a bold count
+	unknown              int // the word "unknown" where a value cannot be read
+	unknownPara          int // the brief's sentence about what cannot be read
+	noteFormula          int // a small grey sentence computed by a formula
+	headerRight          int // a header over numbers
+	labelWrap            int // a bold label that wraps
 }
 
 // textFormat is Excel's built-in "@" number format.
@@ -185,7 +229,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		return id
 	}
 	st.title = mk(&excelize.Style{Font: font(true, 14, "")})
-	st.label = mk(&excelize.Style{Font: font(true, 11, ""), NumFmt: textFormat})
+	st.label = mk(&excelize.Style{Font: font(true, 11, ""), NumFmt: textFormat, Alignment: &excelize.Alignment{Vertical: "top"}})
 	st.header = mk(&excelize.Style{
 		Font:      font(true, 11, ""),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
@@ -193,22 +237,75 @@ func newStyles(f *excelize.File) (*styles, error) {
 		NumFmt:    textFormat,
 		Alignment: &excelize.Alignment{Vertical: "center"},
 	})
-	st.text = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat})
+	st.headerRight = mk(&excelize.Style{
+		Font:      font(true, 11, ""),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
+		NumFmt:    textFormat,
+		Alignment: &excelize.Alignment{Vertical: "center", Horizontal: "right"},
+	})
+	st.text = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat, Alignment: &excelize.Alignment{Vertical: "top"}})
+	st.labelWrap = mk(&excelize.Style{Font: font(true, 11, ""), NumFmt: textFormat, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	st.input = mk(&excelize.Style{
 		Font:       font(false, 11, ""),
 		Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
 		Border:     []excelize.Border{{Type: "bottom", Color: "BFBFBF", Style: 1}},
 		NumFmt:     textFormat,
 		Protection: &excelize.Protection{Locked: false},
+		Alignment:  &excelize.Alignment{Vertical: "top"},
 	})
-	st.count = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: 3}) // #,##0
+	st.count = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}) // #,##0
 	riskFill := func(bg, fg string) int {
 		return mk(&excelize.Style{
-			Font:   font(false, 11, fg),
-			Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{bg}},
-			NumFmt: textFormat,
+			Font:      font(false, 11, fg),
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{bg}},
+			NumFmt:    textFormat,
+			Alignment: &excelize.Alignment{Vertical: "top"},
 		})
 	}
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	st.wrap = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat, Alignment: top})
+	grey := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EDEDED"}}
+	st.helper = mk(&excelize.Style{Font: font(false, 10, "595959"), Fill: grey, NumFmt: textFormat, Alignment: &excelize.Alignment{Vertical: "top"}})
+	st.helperFormula = mk(&excelize.Style{Font: font(false, 10, "595959"), Fill: grey, Alignment: &excelize.Alignment{Vertical: "top"}})
+	st.helperHeader = mk(&excelize.Style{
+		Font:   font(true, 10, "595959"),
+		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9D9D9"}},
+		Border: []excelize.Border{{Type: "bottom", Color: "A6A6A6", Style: 1}}, NumFmt: textFormat,
+	})
+	blue := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}
+	groupBorder := []excelize.Border{{Type: "top", Color: "5B9BD5", Style: 1}, {Type: "bottom", Color: "5B9BD5", Style: 1}}
+	st.group = mk(&excelize.Style{Font: font(true, 11, "1F3864"), Fill: blue, Border: groupBorder, NumFmt: textFormat, Alignment: top})
+	st.groupInput = mk(&excelize.Style{
+		Font: font(true, 11, ""), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFE699"}},
+		Border: []excelize.Border{{Type: "top", Color: "5B9BD5", Style: 1}, {Type: "bottom", Color: "5B9BD5", Style: 1},
+			{Type: "left", Color: "BF8F00", Style: 1}, {Type: "right", Color: "BF8F00", Style: 1}},
+		NumFmt: textFormat, Protection: &excelize.Protection{Locked: false}, Alignment: &excelize.Alignment{Vertical: "top"},
+	})
+	st.deletes = mk(&excelize.Style{
+		Font: font(false, 11, redText), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}},
+		NumFmt: textFormat, Alignment: top,
+	})
+	st.deleteFlag = mk(&excelize.Style{
+		Font: font(true, 11, "FFFFFF"), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C00000"}},
+		NumFmt: textFormat, Alignment: &excelize.Alignment{Vertical: "top"},
+	})
+	st.heading = mk(&excelize.Style{
+		Font: font(true, 12, "1F3864"), NumFmt: textFormat,
+		Border: []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
+	})
+	st.para = mk(&excelize.Style{Font: font(false, 11, ""), NumFmt: textFormat, Alignment: top})
+	st.note = mk(&excelize.Style{Font: font(false, 9, "595959"), NumFmt: textFormat, Alignment: top})
+	st.live = mk(&excelize.Style{
+		Font: font(true, 11, ""), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}, NumFmt: 3,
+		Alignment: &excelize.Alignment{Vertical: "top"},
+		Border:    []excelize.Border{{Type: "left", Color: "BF8F00", Style: 1}, {Type: "right", Color: "BF8F00", Style: 1}},
+	})
+	st.bigCount = mk(&excelize.Style{Font: font(true, 11, ""), NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}})
+	st.unknown = mk(&excelize.Style{Font: font(true, 11, amberText), NumFmt: textFormat, Alignment: &excelize.Alignment{Horizontal: "right"}})
+	st.unknownPara = mk(&excelize.Style{Font: font(true, 11, amberText), NumFmt: textFormat, Alignment: top,
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}})
+	st.noteFormula = mk(&excelize.Style{Font: font(true, 10, "1F3864"), Alignment: &excelize.Alignment{Vertical: "top"}})
 	st.risk = map[pipeline.Risk]int{
 		pipeline.RiskHigh:   riskFill(redFill, redText),
 		pipeline.RiskMedium: riskFill(amberFill, amberText),

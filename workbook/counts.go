@@ -13,7 +13,7 @@ import (
 var (
 	matchOrder  = names(pipeline.MatchStatuses)
 	stateOrder  = names(pipeline.States)
-	effectOrder = names(pipeline.Effects)
+	effectOrder = append(names(pipeline.Effects), effectUnknown)
 	riskOrder   = names(pipeline.Risks)
 )
 
@@ -24,6 +24,10 @@ func names[E ~string](vals []E) []string {
 	}
 	return out
 }
+
+// effectUnknown counts, in the effect table, synced users for whom nothing
+// known changes but whose cloud otherMobile cannot be read.
+const effectUnknown = "unknown (cloud otherMobile not readable)"
 
 // emptyValue names an empty enum cell in a count table.
 const emptyValue = "(empty)"
@@ -91,6 +95,7 @@ type summary struct {
 	Bypass                                   bypassState
 	Domains                                  []count // synced users with a difference, by UPN domain
 	Synced                                   int     // rows enabling bypass acts on (matched, anchor_conflict)
+	Shown                                    int     // of Synced, rows with a difference: those the Gaps sheet lists
 	OtherUnknown                             int     // of Synced, other_mobile_state unverifiable
 }
 
@@ -109,11 +114,18 @@ func summarize(a *Audit) *summary {
 		g := &a.Gaps[i]
 		if showGap(g) {
 			domains[domainOf(g.UPN)]++
+			s.Shown++
 		}
 		match.add(string(g.MatchStatus))
 		mob.add(string(g.MobileState))
 		other.add(string(g.OtherMobileState))
-		eff.add(string(g.Effect))
+		if synced(g.MatchStatus) && g.Effect == pipeline.NoEffect && g.OtherMobileState == pipeline.Unverifiable {
+			// Nothing known changes, but the cloud's otherMobile cannot be
+			// read: "none" would claim the switch leaves it alone.
+			eff.add(effectUnknown)
+		} else {
+			eff.add(string(g.Effect))
+		}
 		risk.add(string(g.Risk))
 		if !synced(g.MatchStatus) {
 			continue
@@ -256,10 +268,16 @@ func (s *summary) notes(a *Audit) []string {
 	return out
 }
 
-// effectLine is the one-sentence answer to "what would enabling do".
-func (c *changes) line() string {
-	return fmt.Sprintf("Enabling BypassDirSyncOverrides would: clear %d cloud values, overwrite %d, fill %d, reformat %d "+
+// line is the one-sentence answer to "what would enabling do"; unknown is
+// how many synced users' cloud otherMobile cannot be read.
+func (c *changes) line(unknown int) string {
+	out := fmt.Sprintf("Enabling BypassDirSyncOverrides would: clear %d cloud values, overwrite %d, fill %d, reformat %d "+
 		"(mobile and otherMobile each count as one value per user).",
 		c.Cleared[0]+c.Cleared[1], c.Overwritten[0]+c.Overwritten[1],
 		c.Filled[0]+c.Filled[1], c.Reformatted[0]+c.Reformatted[1])
+	if unknown > 0 {
+		out += fmt.Sprintf(" These counts cover only values that can be read: for %d %s the cloud's otherMobile is unknown, "+
+			"and so is what the switch does to it.", unknown, plural(unknown, "user", "users"))
+	}
+	return out
 }

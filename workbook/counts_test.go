@@ -46,7 +46,8 @@ func TestSummarize(t *testing.T) {
 		{"match", s.Match, []count{{"matched", 6}, {"ambiguous", 1}, {"anchor_conflict", 1}, {"ad_only", 1}, {"cloud_only", 1}, {"orphaned_synced", 0}}},
 		{"mobile", s.Mobile, []count{{"in_sync", 3}, {"format_only", 1}, {"missing_in_entra", 0}, {"missing_in_ad", 1}, {"mismatch", 1}, {"invalid", 1}, {"unverifiable", 0}, {"not_applicable", 3}}},
 		{"other mobile", s.OtherMobile, []count{{"in_sync", 2}, {"format_only", 0}, {"missing_in_entra", 1}, {"missing_in_ad", 0}, {"mismatch", 1}, {"invalid", 0}, {"unverifiable", 3}, {"not_applicable", 3}}},
-		{"effect", s.Effect, []count{{"clears_cloud", 1}, {"overwrites_cloud", 2}, {"fills_cloud", 1}, {"reformats_cloud", 1}, {"none", 5}}},
+		// Row 2 changes nothing known, but its cloud otherMobile cannot be read.
+		{"effect", s.Effect, []count{{"clears_cloud", 1}, {"overwrites_cloud", 2}, {"fills_cloud", 1}, {"reformats_cloud", 1}, {"none", 4}, {effectUnknown, 1}}},
 		{"risk", s.Risk, []count{{"high", 2}, {"medium", 2}, {"low", 1}, {"none", 5}}},
 	}
 	for _, tt := range tests {
@@ -60,11 +61,14 @@ func TestSummarize(t *testing.T) {
 	if s.Changes != want {
 		t.Errorf("changes = %+v, want %+v", s.Changes, want)
 	}
-	if s.Rows != 10 || s.Synced != 7 || s.OtherUnknown != 3 {
-		t.Errorf("rows, synced, other unknown = %d, %d, %d; want 10, 7, 3", s.Rows, s.Synced, s.OtherUnknown)
+	if s.Rows != 10 || s.Synced != 7 || s.OtherUnknown != 3 || s.Shown != 5 {
+		t.Errorf("rows, synced, other unknown, shown = %d, %d, %d, %d; want 10, 7, 3, 5", s.Rows, s.Synced, s.OtherUnknown, s.Shown)
 	}
-	if got, want := s.Changes.line(), "clear 1 cloud values, overwrite 2, fill 2, reformat 1"; !strings.Contains(got, want) {
-		t.Errorf("line = %q, want it to contain %q", got, want)
+	if got, want := s.Changes.line(0), "clear 1 cloud values, overwrite 2, fill 2, reformat 1"; !strings.Contains(got, want) || strings.Contains(got, "unknown") {
+		t.Errorf("line = %q, want it to contain %q and no unknown", got, want)
+	}
+	if got := s.Changes.line(3); !strings.Contains(got, "for 3 users the cloud's otherMobile is unknown") {
+		t.Errorf("line(3) = %q, want it to say what is unknown", got)
 	}
 }
 

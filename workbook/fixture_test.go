@@ -144,6 +144,7 @@ type xlsxSheet struct {
 	PageSetup *struct {
 		Orientation string `xml:"orientation,attr"`
 		FitToWidth  string `xml:"fitToWidth,attr"`
+		FitToHeight string `xml:"fitToHeight,attr"`
 	} `xml:"pageSetup"`
 }
 

@@ -11,13 +11,13 @@ import (
 // gapColumns are the Gaps sheet's columns, in the order gapRow fills them.
 var gapColumns = []column{
 	{Title: "UPN", Width: 34}, {Title: "DN", Width: 48}, {Title: "Match", Width: 15}, {Title: "Mobile state", Width: 17}, {Title: "Other mobile state", Width: 18},
-	{Title: "AD mobile", Width: 18}, {Title: "Cloud mobile", Width: 18}, {Title: "AD otherMobile", Width: 26}, {Title: "Cloud otherMobile", Width: 26},
-	{Title: "Effect", Width: 17}, {Title: "Risk", Width: 9}, {Title: "Timing", Width: 16}, {Title: "Region", Width: 8}, {Title: "Reason", Width: 60},
+	{Title: "AD mobile", Width: 18}, {Title: "Cloud mobile", Width: 18}, {Title: "AD otherMobile", Width: 26, Wrap: true}, {Title: "Cloud otherMobile", Width: 26, Wrap: true},
+	{Title: "Effect", Width: 17}, {Title: "Risk", Width: 9}, {Title: "Timing", Width: 16}, {Title: "Region", Width: 8}, {Title: "Reason", Width: 50, Wrap: true},
 }
 
 // unmatchedColumns are the Unmatched sheet's columns, in the order unmatchedRow fills them.
 var unmatchedColumns = []column{
-	{Title: "Match status", Width: 16}, {Title: "Method", Width: 16}, {Title: "UPN", Width: 34}, {Title: "DN", Width: 48}, {Title: "Entra id", Width: 38}, {Title: "Reason", Width: 60},
+	{Title: "Match status", Width: 16}, {Title: "Method", Width: 15}, {Title: "UPN", Width: 30, Wrap: true}, {Title: "DN", Width: 36, Wrap: true}, {Title: "Entra id", Width: 38}, {Title: "Reason", Width: 44, Wrap: true},
 }
 
 // unknownCloud marks a cloud otherMobile that is not known (no legacy export),
@@ -69,6 +69,8 @@ func unmatchedRow(row []any, g *pipeline.Gap) []any {
 // writeGaps streams the rows worth a reviewer's look onto Gaps, Gaps (2), ….
 func writeGaps(f *excelize.File, st *styles, gaps []pipeline.Gap, maxRows int) error {
 	t := newTableWriter(f, st, GapsSheet, gapColumns, maxRows)
+	// Fourteen columns print legibly only two pages wide; the UPN repeats.
+	t.pagesWide, t.wrapAll = 2, true
 	row := make([]any, 0, len(gapColumns))
 	for i := range gaps {
 		if !showGap(&gaps[i]) {

@@ -108,7 +108,7 @@ func checkSummaryCSV(t *testing.T, rows [][]string) {
 		{"Match status", [][2]string{{"matched", "6"}, {"ambiguous", "1"}, {"anchor_conflict", "1"}, {"ad_only", "1"}, {"cloud_only", "1"}, {"orphaned_synced", "0"}}},
 		{"Mobile state", [][2]string{{"in_sync", "3"}, {"format_only", "1"}, {"missing_in_entra", "0"}, {"missing_in_ad", "1"}, {"mismatch", "1"}, {"invalid", "1"}, {"unverifiable", "0"}, {"not_applicable", "3"}}},
 		{"Other mobile state", [][2]string{{"in_sync", "2"}, {"format_only", "0"}, {"missing_in_entra", "1"}, {"missing_in_ad", "0"}, {"mismatch", "1"}, {"invalid", "0"}, {"unverifiable", "3"}, {"not_applicable", "3"}}},
-		{"Effect of enabling bypass", [][2]string{{"clears_cloud", "1"}, {"overwrites_cloud", "2"}, {"fills_cloud", "1"}, {"reformats_cloud", "1"}, {"none", "5"}}},
+		{"Effect of enabling bypass", [][2]string{{"clears_cloud", "1"}, {"overwrites_cloud", "2"}, {"fills_cloud", "1"}, {"reformats_cloud", "1"}, {"none", "4"}, {effectUnknown, "1"}}},
 		{"Risk", [][2]string{{"high", "2"}, {"medium", "2"}, {"low", "1"}, {"none", "5"}}},
 	}
 	for _, tb := range tables {
@@ -130,10 +130,17 @@ func checkSummaryCSV(t *testing.T, rows [][]string) {
 			t.Errorf("Summary row %q = %q, want second cell %q", kv[0], r, kv[1])
 		}
 	}
-	// Cloud values by attribute: mobile, otherMobile, total.
+	// Users in sync are counted, not listed on Gaps.
+	for _, kv := range [][2]string{{"  with a difference (listed on Gaps)", "5"}, {"  in sync (not listed on Gaps)", "2"}} {
+		if r := rowWith(rows, kv[0]); len(r) < 2 || r[1] != kv[1] {
+			t.Errorf("Summary row %q = %q, want %q", kv[0], r, kv[1])
+		}
+	}
+	// Cloud values by attribute: mobile, otherMobile, total. The cloud's
+	// otherMobile is unknown for 3 users: never 0 there.
 	for _, want := range [][]string{
-		{"cleared", "1", "0", "1"}, {"overwritten", "1", "1", "2"},
-		{"filled", "1", "1", "2"}, {"reformatted", "1", "0", "1"},
+		{"cleared", "1", "unknown", "1 + unknown"}, {"overwritten", "1", "1 + unknown", "2 + unknown"},
+		{"filled", "1", "1 + unknown", "2 + unknown"}, {"reformatted", "1", "unknown", "1 + unknown"},
 	} {
 		if r := rowWith(rows, want[0]); len(r) < 4 || !reflect.DeepEqual(r[:4], want) {
 			t.Errorf("Summary row %q = %q, want %q", want[0], r, want)
@@ -143,6 +150,7 @@ func checkSummaryCSV(t *testing.T, rows [][]string) {
 	for _, want := range []string{
 		"Enabling BypassDirSyncOverrides would: clear 1 cloud values, overwrite 2, fill 2, reformat 1",
 		"The cloud otherMobile is unknown for 3 of 7 synced users",
+		"unknown: the cloud's otherMobile cannot be read for 3 synced users",
 		"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 	} {
 		if !strings.Contains(text, want) {

@@ -84,17 +84,32 @@ type NamedCount struct {
 // Sheet names of the plan workbook beyond the audit's. Plan and Review
 // continue on "Plan (2)", … past Excel's row limit.
 const (
-	PlanSheet    = "Plan"
-	ReviewSheet  = "Review"
-	SignOffSheet = "Sign-off"
+	BriefSheet    = "Decision brief"
+	PlanSheet     = "Plan"
+	ReviewSheet   = "Review"
+	SignOffSheet  = "Sign-off"
+	GlossarySheet = "Glossary"
 )
 
 // Column titles approve looks for on Plan sheets; the sheet is protected,
 // but matching by title keeps approve honest if columns were moved anyway.
 const (
-	ActionIDTitle = "Action id"
-	DecisionTitle = "Decision"
-	CommentTitle  = "Comment"
+	ActionIDTitle  = "Action id"
+	DecisionTitle  = "Decision"
+	CommentTitle   = "Comment"
+	GroupTitle     = "Group"
+	KindTitle      = "Kind"
+	AttributeTitle = "Attribute"
+	OpTitle        = "Op"
+	RiskTitle      = "Risk"
+)
+
+// Titles of the Plan sheet's helper columns, which the Decision brief's
+// "As decided so far" formulas count.
+const (
+	OutcomeApprovedTitle   = "Outcome if approved"
+	OutcomeRejectedTitle   = "Outcome if rejected"
+	EffectiveDecisionTitle = "Effective decision"
 )
 
 // Decision cell texts, as the drop-down offers them.
@@ -105,17 +120,36 @@ const (
 
 // Sign-off labels (column A); approve reads the cell to their right.
 const (
-	PlanHashLabel = "Plan hash"
+	PlanHashLabel    = "Plan hash"
+	ChangeIDLabel    = "Change ID"
+	ImplementerLabel = "Implementer"
+	WindowLabel      = "Change window"
+)
+
+// Approvers is how many approvers the Sign-off sheet asks for.
+const Approvers = 2
+
+// ApproverLabels are the Sign-off labels of approver n (1 or 2): "Approver
+// 1 name", "Approver 1 role", "Approver 1 date", "Approver 1 signature".
+func ApproverLabels(n int) (name, role, date, signature string) {
+	p := fmt.Sprintf("Approver %d ", n)
+	return p + "name", p + "role", p + "date", p + "signature"
+}
+
+// Labels of workbooks written before the second approver; ReadSigned takes
+// them as approver 1's.
+const (
 	ApproverLabel = "Approver name"
 	RoleLabel     = "Role"
 	DateLabel     = "Date"
-	SignLabel     = "Signature"
 )
 
-// WritePlan writes the change-board workbook: the audit sheets plus Plan
-// (one row per decidable action, with a Decision drop-down), Review (rows
-// never planned as writes, and the ad-wins backup) and Sign-off. Action ids
-// and the plan hash sit in locked cells; directory values are text.
+// WritePlan writes the change-board workbook: the Decision brief, Plan (one
+// group row per group of decidable rows, then one row per decidable action,
+// each with a Decision drop-down), Sign-off, the audit's Summary, Review
+// (rows never planned as writes, and the ad-wins backup), Gaps, Unmatched
+// and Glossary. Action ids and the plan hash sit in locked cells; directory
+// values are text, never formulas.
 func WritePlan(path string, a *Audit, p *PlanBook) error {
 	return writePlan(path, a, p, excelize.TotalRows)
 }
@@ -124,21 +158,70 @@ func writePlan(path string, a *Audit, p *PlanBook, maxRows int) error {
 	if p == nil {
 		return fmt.Errorf("write %s: no plan", path)
 	}
+	if len(p.Effects) != 0 && len(p.Effects) != len(p.Actions) {
+		return fmt.Errorf("write %s: %d effects for %d actions", path, len(p.Effects), len(p.Actions))
+	}
 	return writeBook(path, a, p, maxRows)
 }
 
+// Plan sheet columns. The first planPrinted are what a board reads and
+// prints; then the details, then the helper columns.
 var planColumns = []column{
-	{Title: ActionIDTitle, Width: 18}, {Title: "Kind", Width: 8}, {Title: "UPN", Width: 30}, {Title: "DN", Width: 40},
-	{Title: "Attribute", Width: 12}, {Title: "Op", Width: 9}, {Title: "AD value", Width: 20}, {Title: "Cloud value", Width: 20},
-	{Title: "Proposed value", Width: 20}, {Title: "Risk", Width: 8}, {Title: "Reason", Width: 50},
+	{Title: ActionIDTitle, Width: 17},
+	{Title: "UPN", Width: 30, Wrap: true},
 	{Title: DecisionTitle, Width: 11, Input: true, Choices: []string{ApproveText, RejectText}},
-	{Title: CommentTitle, Width: 30, Input: true},
+	{Title: CommentTitle, Width: 18, Input: true},
+	{Title: "Deletes", Width: 9},
+	{Title: RiskTitle, Width: 8},
+	{Title: "If approved", Width: 30, Wrap: true},
+	{Title: "If rejected", Width: 30, Wrap: true},
+	{Title: "Reason", Width: 36, Wrap: true},
+	{Title: GroupTitle, Width: 9},
+	// Not printed.
+	{Title: AttributeTitle, Width: 12},
+	{Title: "AD value now", Width: 20, Wrap: true},
+	{Title: "Cloud value now", Width: 20, Wrap: true},
+	{Title: "Proposed AD value", Width: 20, Wrap: true},
+	{Title: KindTitle, Width: 10},
+	{Title: OpTitle, Width: 9},
+	{Title: "DN", Width: 40},
+	{Title: OutcomeApprovedTitle, Width: 18, Helper: true},
+	{Title: OutcomeRejectedTitle, Width: 18, Helper: true},
+	{Title: EffectiveDecisionTitle, Width: 17, Helper: true},
 }
 
+// Indices into planColumns.
+const (
+	pcID = iota
+	pcUPN
+	pcDecision
+	pcComment
+	pcDeletes
+	pcRisk
+	pcIfApproved
+	pcIfRejected
+	pcReason
+	pcGroup
+	pcAttribute
+	pcADValue
+	pcCloudValue
+	pcProposed
+	pcKind
+	pcOp
+	pcDN
+	pcOutApproved
+	pcOutRejected
+	pcEffective
+	planPrinted = pcGroup + 1
+)
+
+// deletesText marks a row that deletes an AD value.
+const deletesText = "deletes"
+
 var reviewColumns = []column{
-	{Title: ActionIDTitle, Width: 18}, {Title: "Kind", Width: 8}, {Title: "Match", Width: 15}, {Title: "UPN", Width: 30},
-	{Title: "DN", Width: 40}, {Title: "Attribute", Width: 12}, {Title: "State", Width: 16}, {Title: "AD value", Width: 20},
-	{Title: "Cloud value", Width: 20}, {Title: "Risk", Width: 8}, {Title: "Reason", Width: 60},
+	{Title: ActionIDTitle, Width: 17}, {Title: KindTitle, Width: 8}, {Title: "Match", Width: 14}, {Title: "UPN", Width: 24, Wrap: true},
+	{Title: "DN", Width: 28, Wrap: true}, {Title: AttributeTitle, Width: 12}, {Title: "State", Width: 15}, {Title: "AD value", Width: 18, Wrap: true},
+	{Title: "Cloud value", Width: 18, Wrap: true}, {Title: RiskTitle, Width: 8}, {Title: "Reason", Width: 40, Wrap: true},
 }
 
 // values renders a value list for a cell: "; "-joined, "(unknown)" for null.
@@ -164,48 +247,253 @@ func riskCell(st *styles, r pipeline.Risk) any {
 	return str(string(r))
 }
 
-// attribute names the tenant action in words a board member knows.
+// target names the tenant rows in words a board member knows.
 func target(a *pipeline.Action) (upn, dn any) {
-	if a.Target == pipeline.TargetTenant {
-		return "(tenant)", "onPremisesSynchronization"
+	switch {
+	case a.Target == pipeline.TargetTenant && a.Kind == pipeline.KindAcknowledge:
+		return "(tenant) acknowledgement about " + a.Attribute, "onPremisesSynchronization"
+	case a.Target == pipeline.TargetTenant:
+		return "(tenant) the switch BypassDirSyncOverrides", "onPremisesSynchronization"
 	}
 	return str(a.UPN), str(a.DN)
 }
 
-func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) error {
+// ifApproved and ifRejected are the row's consequences in words: the plan's
+// (ActionEffect), else said from the action itself.
+func ifApproved(a *pipeline.Action, e ActionEffect) string {
+	if e.IfApproved != "" {
+		return e.IfApproved
+	}
+	switch {
+	case a.Kind == pipeline.KindAcknowledge:
+		return "acknowledged"
+	case a.Target == pipeline.TargetTenant:
+		return "BypassDirSyncOverrides is turned on, after every approved AD change succeeded"
+	case a.Value != nil && len(a.Value) == 0:
+		return "AD " + a.Attribute + " " + joinValues(a.Expected) + " is deleted"
+	}
+	return "AD " + a.Attribute + " becomes " + joinValues(a.Value)
+}
+
+func ifRejected(a *pipeline.Action, e ActionEffect) string {
+	if e.IfRejected != "" {
+		return e.IfRejected
+	}
+	switch {
+	case a.Kind == pipeline.KindAcknowledge:
+		return "not acknowledged: the switch cannot be approved"
+	case a.Target == pipeline.TargetTenant:
+		return "the switch is not turned on"
+	}
+	return "AD " + a.Attribute + " stays " + joinValues(a.Expected)
+}
+
+// planPart is where the member rows of one Plan sheet are, for the
+// brief's formulas.
+type planPart struct {
+	Sheet       string
+	First, Last int
+}
+
+// planLayout is what writing the Plan sheets produced.
+type planLayout struct {
+	Groups []*planGroup
+	Parts  []planPart
+	Rows   int // member rows
+}
+
+// quoteSheet is a sheet name as a formula reference: 'Plan (2)'.
+func quoteSheet(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// colName is the letter of planColumns[i].
+func colName(i int) string {
+	n, _ := excelize.ColumnNumberToName(i + 1)
+	return n
+}
+
+// writePlanSheets streams Plan, Plan (2), …: the group rows first, then
+// every decidable action in plan order.
+func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*planLayout, error) {
 	pt := newTableWriter(f, st, PlanSheet, planColumns, maxRows)
-	pt.protect = true
-	rt := newTableWriter(f, st, ReviewSheet, reviewColumns, maxRows)
-	// Both tables stream at once, each on its own sheet; opening both first
-	// keeps the sheet order Plan, Review whatever the first row is.
-	if err := pt.start(); err != nil {
-		return err
+	pt.protect, pt.printCols = true, planPrinted
+	groups, of := p.groups()
+	lay := &planLayout{Groups: groups}
+	row := make([]any, len(planColumns))
+	clear := func() {
+		for i := range row {
+			row[i] = nil
+		}
 	}
-	if err := rt.start(); err != nil {
-		return err
+	// What the members of each group do, in words, for the group row.
+	type tally map[pipeline.CloudOutcome]int
+	approved, rejected := make([]tally, len(groups)), make([]tally, len(groups))
+	deletes := make([]bool, len(groups))
+	for i := range groups {
+		approved[i], rejected[i] = tally{}, tally{}
 	}
-	row := make([]any, 0, len(planColumns))
 	for i := range p.Actions {
+		if g := of[i]; g >= 0 {
+			e := p.effect(i)
+			approved[g][e.Approved]++
+			rejected[g][e.Rejected]++
+			deletes[g] = deletes[g] || e.Deletes
+		}
+	}
+	for n, g := range groups {
+		clear()
+		cell := func(v string) any { return excelize.Cell{StyleID: st.group, Value: v} }
+		for i := range planPrinted {
+			row[i] = cell("")
+		}
+		row[pcID] = cell(g.ID)
+		row[pcUPN] = cell("All " + g.Key.Label(g.N) + " (each row without its own decision)")
+		row[pcDecision] = excelize.Cell{StyleID: st.groupInput}
+		row[pcComment] = excelize.Cell{StyleID: st.groupInput}
+		if deletes[n] {
+			row[pcDeletes] = excelize.Cell{StyleID: st.deleteFlag, Value: deletesText}
+		}
+		row[pcRisk] = riskCell(st, g.Key.Risk)
+		row[pcIfApproved] = cell(outcomeSummary(approved[n], g.N))
+		row[pcIfRejected] = cell(outcomeSummary(rejected[n], g.N))
+		row[pcGroup] = cell(g.ID)
+		row[pcAttribute] = cell(g.Key.Attribute)
+		row[pcKind] = cell(string(g.Key.Kind))
+		row[pcOp] = cell(string(g.Key.Op))
+		if err := pt.add(row); err != nil {
+			return nil, fmt.Errorf("sheet %s: %w", PlanSheet, err)
+		}
+		g.Sheet, g.Row = pt.sheet, pt.row
+	}
+	dec := colName(pcDecision)
+	for _, i := range memberOrder(p, of) {
 		a := &p.Actions[i]
-		var err error
-		if a.Kind.Decidable() {
-			upn, dn := target(a)
-			row = append(row[:0], a.ActionID, string(a.Kind), upn, dn, str(a.Attribute), str(string(a.Op)),
-				values(a.ADValue), values(a.CloudValue), proposed(a), riskCell(st, a.Risk), str(a.Reason),
-				excelize.Cell{StyleID: st.input}, excelize.Cell{StyleID: st.input})
-			err = pt.add(row)
+		e := p.effect(i)
+		deleting := e.Deletes
+		if len(p.Effects) == 0 {
+			deleting = a.Target == pipeline.TargetAD && a.Value != nil && len(a.Value) == 0
+		}
+		clear()
+		upn, dn := target(a)
+		row[pcID], row[pcUPN], row[pcDN] = a.ActionID, upn, dn
+		row[pcDecision] = excelize.Cell{StyleID: st.input}
+		row[pcComment] = excelize.Cell{StyleID: st.input}
+		row[pcRisk] = riskCell(st, a.Risk)
+		row[pcIfApproved] = str(ifApproved(a, e))
+		row[pcIfRejected] = str(ifRejected(a, e))
+		row[pcReason] = str(a.Reason)
+		row[pcAttribute] = str(a.Attribute)
+		row[pcADValue], row[pcCloudValue], row[pcProposed] = values(a.ADValue), values(a.CloudValue), proposed(a)
+		row[pcKind], row[pcOp] = string(a.Kind), str(string(a.Op))
+		row[pcOutApproved], row[pcOutRejected] = str(string(e.Approved)), str(string(e.Rejected))
+		var grp *planGroup
+		if g := of[i]; g >= 0 {
+			grp = groups[g]
+			row[pcGroup] = grp.ID
+		}
+		if deleting {
+			for _, c := range []int{pcID, pcUPN, pcIfApproved, pcIfRejected, pcReason, pcGroup, pcAttribute, pcADValue, pcCloudValue, pcProposed, pcKind, pcOp, pcDN} {
+				if s, ok := row[c].(string); ok || row[c] == nil {
+					row[c] = excelize.Cell{StyleID: st.deletes, Value: s}
+				}
+			}
+			row[pcDeletes] = excelize.Cell{StyleID: st.deleteFlag, Value: deletesText}
+		}
+		// The next row of the sheet this row lands on; add starts a new
+		// part first when the current one is full.
+		next := pt.row + 1
+		if pt.sw == nil || pt.row >= pt.maxRows {
+			next = 2
+		}
+		own := fmt.Sprintf("$%s%d", dec, next)
+		formula := fmt.Sprintf(`IF(TRIM(%s)<>"",TRIM(%s),"")`, own, own)
+		if grp != nil {
+			ref := fmt.Sprintf("%s!$%s$%d", quoteSheet(grp.Sheet), dec, grp.Row)
+			formula = fmt.Sprintf(`IF(TRIM(%s)<>"",TRIM(%s),IF(TRIM(%s)<>"",TRIM(%s),""))`, own, own, ref, ref)
+		}
+		row[pcEffective] = excelize.Cell{StyleID: st.helperFormula, Formula: formula}
+		if err := pt.add(row); err != nil {
+			return nil, fmt.Errorf("sheet %s: %w", PlanSheet, err)
+		}
+		if pt.row != next {
+			return nil, fmt.Errorf("sheet %s: row %d landed on %d", pt.sheet, next, pt.row)
+		}
+		if n := len(lay.Parts); n == 0 || lay.Parts[n-1].Sheet != pt.sheet {
+			lay.Parts = append(lay.Parts, planPart{Sheet: pt.sheet, First: pt.row, Last: pt.row})
 		} else {
-			row = append(row[:0], a.ActionID, string(a.Kind), str(string(a.MatchStatus)), str(a.UPN), str(a.DN),
-				str(a.Attribute), str(string(a.State)), values(a.ADValue), values(a.CloudValue),
-				riskCell(st, a.Risk), str(a.Reason))
-			err = rt.add(row)
+			lay.Parts[n-1].Last = pt.row
 		}
-		if err != nil {
-			return fmt.Errorf("plan sheets: %w", err)
-		}
+		lay.Rows++
 	}
 	if err := pt.close(); err != nil {
-		return fmt.Errorf("sheet %s: %w", PlanSheet, err)
+		return nil, fmt.Errorf("sheet %s: %w", PlanSheet, err)
+	}
+	return lay, nil
+}
+
+// memberOrder lists the decidable actions in the order the Plan sheet
+// shows them: rows decided one by one (the switch, the acknowledgement)
+// first, then group by group in the group rows' order; plan order within.
+func memberOrder(p *PlanBook, of []int) []int {
+	var out []int
+	for i := range p.Actions {
+		if p.Actions[i].Kind.Decidable() {
+			out = append(out, i)
+		}
+	}
+	sort.SliceStable(out, func(x, y int) bool { return of[out[x]] < of[out[y]] })
+	return out
+}
+
+// outcomeSummary says in words what a group's rows do to the cloud, from
+// the tally of their outcomes: "12 numbers added, 3 left as they are".
+func outcomeSummary(t map[pipeline.CloudOutcome]int, n int) string {
+	var parts []string
+	for _, o := range pipeline.CloudOutcomes {
+		if t[o] > 0 {
+			parts = append(parts, outcomeCount(o, t[o]))
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d %s: see each row", n, plural(n, "row", "rows"))
+	}
+	return "for the cloud: " + strings.Join(parts, ", ")
+}
+
+// outcomeCount is "3 numbers lost", "1 number lost".
+func outcomeCount(o pipeline.CloudOutcome, n int) string {
+	w, ok := outcomeForms[o]
+	if !ok {
+		w = [2]string{string(o), string(o)}
+	}
+	return fmt.Sprintf("%d %s", n, plural(n, w[0], w[1]))
+}
+
+// outcomeForms are the singular and plural of each outcome after a count.
+var outcomeForms = map[pipeline.CloudOutcome][2]string{
+	pipeline.Lost:           {"number lost", "numbers lost"},
+	pipeline.Changed:        {"number changed", "numbers changed"},
+	pipeline.Filled:         {"number added", "numbers added"},
+	pipeline.Reformatted:    {"number reformatted", "numbers reformatted"},
+	pipeline.Cleaned:        {"junk text removed", "junk texts removed"},
+	pipeline.Unchanged:      {"left as it is", "left as they are"},
+	pipeline.UnknownOutcome: {"unknown", "unknown"},
+}
+
+// writeReviewSheets streams Review, Review (2), …: the rows that take no decision.
+func writeReviewSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) error {
+	rt := newTableWriter(f, st, ReviewSheet, reviewColumns, maxRows)
+	row := make([]any, 0, len(reviewColumns))
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		if a.Kind.Decidable() {
+			continue
+		}
+		row = append(row[:0], a.ActionID, string(a.Kind), str(string(a.MatchStatus)), str(a.UPN), str(a.DN),
+			str(a.Attribute), str(string(a.State)), values(a.ADValue), values(a.CloudValue),
+			riskCell(st, a.Risk), str(a.Reason))
+		if err := rt.add(row); err != nil {
+			return fmt.Errorf("sheet %s: %w", ReviewSheet, err)
+		}
 	}
 	if err := rt.close(); err != nil {
 		return fmt.Errorf("sheet %s: %w", ReviewSheet, err)
@@ -213,11 +501,13 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) err
 	return nil
 }
 
-// planCounts tallies actions for the Summary.
+// planCounts tallies actions for the Summary and the brief.
 type planCounts struct {
-	byKind   map[pipeline.ActionKind]int
-	adWrites map[string]int // "attribute op" of decidable AD actions
-	tenant   int
+	byKind    map[pipeline.ActionKind]int
+	adWrites  map[string]int // "attribute op" of AD actions that write
+	tenant    int            // tenant actions that write (the switch)
+	decidable int
+	deletes   int // decidable rows whose approval deletes an AD value
 }
 
 func countPlan(p *PlanBook) planCounts {
@@ -225,26 +515,55 @@ func countPlan(p *PlanBook) planCounts {
 	for i := range p.Actions {
 		a := &p.Actions[i]
 		c.byKind[a.Kind]++
+		if a.Kind.Decidable() {
+			c.decidable++
+			if p.effect(i).Deletes {
+				c.deletes++
+			}
+		}
 		switch {
-		case a.Target == pipeline.TargetTenant:
+		case a.Target == pipeline.TargetTenant && a.Kind.Writes():
 			c.tenant++
-		case a.Target == pipeline.TargetAD && a.Kind.Decidable():
+		case a.Target == pipeline.TargetAD && a.Kind.Writes():
 			c.adWrites[a.Attribute+" "+string(a.Op)]++
 		}
 	}
 	return c
 }
 
+// options are the plan's options in words: p.Options, else its parameters.
+func (p *PlanBook) options() []string {
+	if len(p.Options) > 0 {
+		return p.Options
+	}
+	names := make([]string, 0, len(p.Parameters))
+	for k := range p.Parameters {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make([]string, 0, len(names))
+	for _, k := range names {
+		out = append(out, k+" = "+p.Parameters[k])
+	}
+	return out
+}
+
 // planSection is the Summary's account of the plan.
-func (w *summarySheet) planSection(p *PlanBook) {
+func (w *summarySheet) planSection(p *PlanBook, lay *planLayout) {
 	c := countPlan(p)
 	w.blank()
 	w.line("Change plan")
 	w.line("Policy", p.Policy)
+	w.line("Options used", orNone(strings.Join(p.options(), "; ")))
 	w.line("Plan hash", p.Hash)
-	w.line("Actions to decide (Plan sheet)", c.byKind[pipeline.KindWrite]+c.byKind[pipeline.KindDecide])
+	w.line("Rows to decide (Plan sheet)", c.decidable)
 	w.line("  proposed by the policy (write)", c.byKind[pipeline.KindWrite])
 	w.line("  left to the board (decide)", c.byKind[pipeline.KindDecide])
+	w.line("  facts to acknowledge (nothing is written)", c.byKind[pipeline.KindAcknowledge])
+	w.line("  of them deleting an AD value", c.deletes)
+	if lay != nil {
+		w.line("Groups (decide many rows at once)", len(lay.Groups))
+	}
 	w.line("Never planned, for review (Review sheet)", c.byKind[pipeline.KindReview])
 	w.line("Cloud values recorded as backup (Review sheet)", c.byKind[pipeline.KindRecord])
 	w.line("Users excluded by list", p.Excluded)
@@ -259,7 +578,7 @@ func (w *summarySheet) planSection(p *PlanBook) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	w.header("AD changes (attribute, op)", "Actions")
+	w.header("AD changes (attribute, op)", "Rows")
 	if len(keys) == 0 {
 		w.text("(none)")
 	}
@@ -271,12 +590,12 @@ func (w *summarySheet) planSection(p *PlanBook) {
 	for _, n := range p.Notes {
 		w.text(n)
 	}
-	w.text("Approve or reject each row in the Plan sheet's Decision column, then fill in the Sign-off sheet. " +
-		"Rows left empty stay undecided and are not applied.")
+	w.text("Approve or reject on the Plan sheet (a group row decides every row of its group that has no decision of its own), " +
+		"then fill in the Sign-off sheet. Rows left empty stay undecided and are not applied.")
 }
 
 // writeSignOff lays out the Sign-off sheet: what is being signed (the plan
-// hash, locked) and the approver's cells (unlocked).
+// hash, locked), the change record and two approvers (unlocked).
 func writeSignOff(f *excelize.File, st *styles, a *Audit, p *PlanBook) error {
 	if _, err := f.NewSheet(SignOffSheet); err != nil {
 		return err
@@ -288,29 +607,46 @@ func writeSignOff(f *excelize.File, st *styles, a *Audit, p *PlanBook) error {
 		}
 		return f.SetCellStyle(SignOffSheet, ref, ref, style)
 	}
-	rows := []struct {
+	type line struct {
 		label, value string
 		input        bool
-	}{
-		{PlanHashLabel, p.Hash, false},
-		{"Policy", p.Policy, false},
-		{"Snapshot", a.Snapshot, false},
-		{"Actions to decide", fmt.Sprint(c.byKind[pipeline.KindWrite] + c.byKind[pipeline.KindDecide]), false},
-		{"", "", false},
-		{ApproverLabel, "", true},
-		{RoleLabel, "", true},
-		{DateLabel, "", true},
-		{SignLabel, "", true},
+		hint         string
+	}
+	rows := []line{
+		{PlanHashLabel, p.Hash, false, ""}, // B4: what approve compares
+		{"Policy", p.Policy, false, ""},
+		{"Options used", orNone(strings.Join(p.options(), "; ")), false, ""},
+		{"Snapshot", a.Snapshot, false, ""},
+		{"Data as of", "AD read " + utcTime(a.ADReadAt) + "; Entra ID read " + utcTime(a.CloudReadAt), false, ""},
+		{"Rows to decide", fmt.Sprint(c.decidable), false, ""},
+		{"", "", false, ""},
+		{"#Change record", "", false, ""},
+		{ChangeIDLabel, "", true, "the change ticket, e.g. CHG0012345"},
+		{ImplementerLabel, "", true, "who runs syncgap apply"},
+		{WindowLabel, "", true, "start and end with time zone, e.g. 2026-12-05 18:00-20:00 UTC"},
+	}
+	for n := 1; n <= Approvers; n++ {
+		name, role, date, sign := ApproverLabels(n)
+		rows = append(rows, line{"", "", false, ""}, line{fmt.Sprintf("#Approver %d", n), "", false, ""},
+			line{name, "", true, ""}, line{role, "", true, "e.g. CAB chair, service owner"},
+			line{date, "", true, "YYYY-MM-DD"}, line{sign, "", true, ""})
 	}
 	if err := set("A1", "Sign-off: syncgap change plan", st.title); err != nil {
 		return err
 	}
-	if err := set("A2", "By signing, the approver accepts the decisions in the Plan sheet for the plan with this hash only.", st.text); err != nil {
+	if err := set("A2", "By signing, the approvers accept the decisions on the Plan sheet(s) for the plan with this hash only. "+
+		"Both approvers fill in name, role and date (YYYY-MM-DD).", st.text); err != nil {
 		return err
 	}
 	for i, r := range rows {
 		n := i + 4
-		if r.label == "" {
+		switch {
+		case r.label == "":
+			continue
+		case strings.HasPrefix(r.label, "#"):
+			if err := set(fmt.Sprintf("A%d", n), r.label[1:], st.heading); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := set(fmt.Sprintf("A%d", n), r.label, st.label); err != nil {
@@ -323,16 +659,31 @@ func writeSignOff(f *excelize.File, st *styles, a *Audit, p *PlanBook) error {
 		if err := set(fmt.Sprintf("B%d", n), r.value, style); err != nil {
 			return err
 		}
-		if r.label == SignLabel {
-			if err := f.SetRowHeight(SignOffSheet, n, 48); err != nil {
+		if r.hint != "" {
+			if err := set(fmt.Sprintf("C%d", n), r.hint, st.note); err != nil {
+				return err
+			}
+		}
+		height := 0.0
+		switch {
+		case strings.HasSuffix(r.label, "signature"):
+			height = 40
+		case r.input:
+			height = 20
+		}
+		if height > 0 {
+			if err := f.SetRowHeight(SignOffSheet, n, height); err != nil {
 				return err
 			}
 		}
 	}
-	if err := f.SetColWidth(SignOffSheet, "A", "A", 22); err != nil {
+	if err := f.SetColWidth(SignOffSheet, "A", "A", 24); err != nil {
 		return err
 	}
 	if err := f.SetColWidth(SignOffSheet, "B", "B", 70); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(SignOffSheet, "C", "C", 50); err != nil {
 		return err
 	}
 	if err := printOnePageWide(f, SignOffSheet); err != nil {

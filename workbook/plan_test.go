@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,8 +42,38 @@ func writePlanFixture(t *testing.T, p *PlanBook, maxRows int) string {
 	return path
 }
 
+// cellLocked reports whether a cell's style leaves it locked on a protected sheet.
+func cellLocked(t *testing.T, f *excelize.File, sheet, cell string) bool {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Protection == nil || st.Protection.Locked
+}
+
+// labelCell is the B cell right of label in column A of a sheet.
+func labelCell(t *testing.T, f *excelize.File, sheet, label string) string {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == label {
+			return "B" + strconv.Itoa(i+1)
+		}
+	}
+	t.Fatalf("%s has no label %q", sheet, label)
+	return ""
+}
+
 func TestPlanWorkbookProtectionAndDropDown(t *testing.T) {
-	p := planFixture(20)
+	p := planFixture(20) // 15 decidable rows, one group
 	path := writePlanFixture(t, p, excelize.TotalRows)
 	sheets := rawSheets(t, path)
 	ws, ok := sheets[PlanSheet]
@@ -52,9 +83,10 @@ func TestPlanWorkbookProtectionAndDropDown(t *testing.T) {
 	if ws.Protection == nil || !ws.Protection.Sheet || ws.Protection.AutoFilter {
 		t.Errorf("Plan protection %+v: want protected with filtering allowed", ws.Protection)
 	}
-	if len(ws.Validations) != 1 || ws.Validations[0].Type != "list" || ws.Validations[0].Sqref != "L2:L16" ||
+	// One group row and 15 members: the drop-down covers both.
+	if len(ws.Validations) != 1 || ws.Validations[0].Type != "list" || ws.Validations[0].Sqref != "C2:C17" ||
 		!strings.Contains(ws.Validations[0].Formula, "Approve,Reject") {
-		t.Errorf("Decision drop-down %+v, want a list Approve,Reject over L2:L16", ws.Validations)
+		t.Errorf("Decision drop-down %+v, want a list Approve,Reject over C2:C17", ws.Validations)
 	}
 	if ws.PageSetup == nil || ws.PageSetup.Orientation != "landscape" || ws.PageSetup.FitToWidth != "1" {
 		t.Errorf("Plan page setup %+v, want landscape one page wide", ws.PageSetup)
@@ -64,20 +96,9 @@ func TestPlanWorkbookProtectionAndDropDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	locked := func(cell string) bool {
-		id, err := f.GetCellStyle(PlanSheet, cell)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := f.GetStyle(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Protection == nil || st.Protection.Locked
-	}
-	if !locked("A2") || !locked("I2") || locked("L2") || locked("M2") {
-		t.Errorf("locks: id %v, proposed %v, decision %v, comment %v; want ids and values locked, decision and comment open",
-			locked("A2"), locked("I2"), locked("L2"), locked("M2"))
+	if !cellLocked(t, f, PlanSheet, "A3") || !cellLocked(t, f, PlanSheet, "N3") || cellLocked(t, f, PlanSheet, "C3") ||
+		cellLocked(t, f, PlanSheet, "D3") || cellLocked(t, f, PlanSheet, "C2") || !cellLocked(t, f, PlanSheet, "T3") {
+		t.Errorf("locks: want ids, values and helpers locked, decision and comment (also the group's) open")
 	}
 	so := sheets[SignOffSheet]
 	if so.Protection == nil || !so.Protection.Sheet {
@@ -86,22 +107,31 @@ func TestPlanWorkbookProtectionAndDropDown(t *testing.T) {
 	if v, _ := f.GetCellValue(SignOffSheet, "B4"); v != p.Hash {
 		t.Errorf("Sign-off B4 = %q, want the plan hash", v)
 	}
-	if locked := func() bool {
-		id, _ := f.GetCellStyle(SignOffSheet, "B9")
-		st, _ := f.GetStyle(id)
-		return st.Protection == nil || st.Protection.Locked
-	}(); locked {
-		t.Error("the approver cell is locked")
+	if !cellLocked(t, f, SignOffSheet, "B4") {
+		t.Error("the plan hash cell is unlocked")
+	}
+	labels := []string{ChangeIDLabel, ImplementerLabel, WindowLabel}
+	for n := 1; n <= Approvers; n++ {
+		name, role, date, sign := ApproverLabels(n)
+		labels = append(labels, name, role, date, sign)
+	}
+	for _, l := range labels {
+		if cell := labelCell(t, f, SignOffSheet, l); cellLocked(t, f, SignOffSheet, cell) {
+			t.Errorf("Sign-off %s (%s) is locked", l, cell)
+		}
 	}
 }
 
 // TestPlanWorkbookInGnumeric: every directory value is a string cell holding
 // exactly the value (the NUL aside, which XML cannot carry), on the Plan and
-// Review sheets, as gnumeric reads them.
+// Review sheets, as gnumeric reads them. The only formulas are the Effective
+// decision helper cells, and they name cells only.
 func TestPlanWorkbookInGnumeric(t *testing.T) {
 	p := planFixture(14)
 	path := writePlanFixture(t, p, excelize.TotalRows)
-	seen := 0
+	seen, formulas := 0, 0
+	shared := map[string]bool{} // gnumeric ExprIDs of checked formulas
+	helper := regexp.MustCompile(`^=if\(trim\(\$C(\d+)\)<>"",trim\(\$C(\d+)\),if\(trim\(Plan!\$C\$2\)<>"",trim\(Plan!\$C\$2\),""\)\)$`)
 	for _, s := range gnumericSheets(t, path) {
 		if s.Name != PlanSheet && s.Name != ReviewSheet {
 			continue
@@ -111,6 +141,19 @@ func TestPlanWorkbookInGnumeric(t *testing.T) {
 				continue
 			}
 			seen++
+			if s.Name == PlanSheet && c.Col == pcEffective && c.ValueType == "" {
+				formulas++
+				if c.Text == "" && shared[c.ExprID] {
+					continue // the same formula, relative to this row
+				}
+				if c.ExprID != "" {
+					shared[c.ExprID] = true
+				}
+				if m := helper.FindStringSubmatch(c.Text); m == nil || m[1] != strconv.Itoa(c.Row+1) || m[2] != m[1] {
+					t.Errorf("%s!%s: helper formula %q, want the row's own Decision, else group 1's", s.Name, cellName(c.Row, c.Col), c.Text)
+				}
+				continue
+			}
 			if !c.isString() {
 				t.Errorf("%s!%s: value type %s (%q), want a string", s.Name, cellName(c.Row, c.Col), c.ValueType, c.Text)
 			}
@@ -122,25 +165,39 @@ func TestPlanWorkbookInGnumeric(t *testing.T) {
 	if seen < 14*9 {
 		t.Errorf("only %d data cells seen", seen)
 	}
+	// 14 rows, every 4th a review: 11 decidable, each with its helper.
+	if formulas != 11 {
+		t.Errorf("%d helper formulas, want 11", formulas)
+	}
 }
 
 func TestPlanSheetSplitsAndReadsBack(t *testing.T) {
-	p := planFixture(11) // 9 decidable rows (ids a1000..a1010 but every 4th is review)
+	p := planFixture(11) // 9 decidable rows (ids a1000..a1010 but every 4th is review), one group
 	path := writePlanFixture(t, p, 4)
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"Summary", "Plan", "Review", "Plan (2)", "Plan (3)"}
+	// The group row and 2 members, then 3, 3 and 1 members.
+	want := []string{BriefSheet, "Plan", "Plan (2)", "Plan (3)", "Plan (4)", SignOffSheet, SummarySheet, "Review"}
 	if got := f.GetSheetList(); len(got) < len(want) || strings.Join(got[:len(want)], ",") != strings.Join(want, ",") {
 		t.Errorf("sheets %q, want them to start %q", got, want)
 	}
-	// A reviewer approves the last decidable row, on the third part.
-	last, _ := f.GetCellValue("Plan (3)", "A2")
-	if err := f.SetCellStr("Plan (3)", "L2", "Approve"); err != nil {
+	// The last member's helper names group 1's Decision cell on the first part.
+	if fm, _ := f.GetCellFormula("Plan (4)", "T2"); !strings.Contains(fm, "'Plan'!$C$2") || !strings.Contains(fm, "$C2") {
+		t.Errorf("Plan (4)!T2 = %q, want the row's own and group 1's Decision", fm)
+	}
+	// A reviewer approves the last decidable row, on the fourth part, and
+	// rejects the group.
+	last, _ := f.GetCellValue("Plan (4)", "A2")
+	if err := f.SetCellStr("Plan (4)", "C2", "Approve"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.SetCellStr(SignOffSheet, "B9", "Dana"); err != nil {
+	if err := f.SetCellStr(PlanSheet, "C2", "reject"); err != nil {
+		t.Fatal(err)
+	}
+	name, _, _, _ := ApproverLabels(1)
+	if err := f.SetCellStr(SignOffSheet, labelCell(t, f, SignOffSheet, name), "Dana"); err != nil {
 		t.Fatal(err)
 	}
 	signed := filepath.Join(t.TempDir(), "signed.xlsx")
@@ -158,8 +215,21 @@ func TestPlanSheetSplitsAndReadsBack(t *testing.T) {
 			decidable++
 		}
 	}
-	if len(s.Decisions) != 1 || s.Decisions[0].ActionID != last || s.Decisions[0].Cell != "L2" || s.Decisions[0].Sheet != "Plan (3)" ||
+	if len(s.Decisions) != 1 || s.Decisions[0].ActionID != last || s.Decisions[0].Cell != "C2" || s.Decisions[0].Sheet != "Plan (4)" ||
 		len(s.Undecided) != decidable-1 || s.Approver != "Dana" || s.PlanHash != p.Hash {
 		t.Errorf("read back %+v (want 1 decision for %s, %d undecided)", s, last, decidable-1)
+	}
+	if len(s.Groups) != 1 || s.Groups[0].Decision != pipeline.Reject || s.Groups[0].Sheet != PlanSheet || s.Groups[0].Cell != "C2" {
+		t.Errorf("groups %+v, want group 1 rejected at Plan!C2", s.Groups)
+	}
+	eff := s.Effective()
+	if len(eff) != decidable {
+		t.Fatalf("%d effective decisions, want %d", len(eff), decidable)
+	}
+	for _, d := range eff {
+		own := d.ActionID == last
+		if own != !d.ByGroup || (own && d.Decision != pipeline.Approve) || (!own && (d.Decision != pipeline.Reject || d.From != "Plan!C2")) {
+			t.Errorf("effective %+v", d)
+		}
 	}
 }

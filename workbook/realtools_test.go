@@ -94,7 +94,10 @@ type gnmCell struct {
 	Row       int    `xml:"Row,attr"`
 	Col       int    `xml:"Col,attr"`
 	ValueType string `xml:"ValueType,attr"`
-	Text      string `xml:",chardata"`
+	// ExprID names a shared formula: the first cell holding it carries the
+	// text, later ones only the id (the formula is the same relative to them).
+	ExprID string `xml:"ExprID,attr"`
+	Text   string `xml:",chardata"`
 }
 
 // gnmSheet is the part of a gnumeric sheet the tests look at.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"syncgap/pipeline"
 )
 
 // summarySheet writes the Summary top to bottom, one row at a time. It keeps
@@ -72,12 +74,24 @@ func (w *summarySheet) header(titles ...string) {
 	}
 }
 
-// text starts a new row with one unlabelled string in column A; it spills
-// over the empty cells to its right, so long sentences stay readable.
+// text starts a new row with one unlabelled sentence, wrapped over columns
+// A:D: a sentence spilling further right would make a page fitted to its
+// width print tiny.
 func (w *summarySheet) text(s string) {
 	w.row++
-	w.set(1, s, w.st.text)
+	w.set(1, s, w.st.wrap)
+	if w.err != nil {
+		return
+	}
+	ref := fmt.Sprintf("A%d", w.row)
+	w.err = w.f.MergeCell(SummarySheet, ref, fmt.Sprintf("D%d", w.row))
+	if lines := textLines(s, summaryTextWidth); w.err == nil && lines > 1 {
+		w.err = w.f.SetRowHeight(SummarySheet, w.row, float64(lines*lineHeight))
+	}
 }
+
+// summaryTextWidth is the width of columns A:D, over which sentences wrap.
+const summaryTextWidth = 46 + 16 + 18 + 14
 
 func (w *summarySheet) blank() { w.row++ }
 
@@ -95,8 +109,10 @@ func (w *summarySheet) counts(title string, cs []count) (first, last int) {
 
 // writeSummary lays out the Summary sheet: identification, tenant flag, what
 // enabling bypass would do, caveats, count tables with a chart, inputs,
-// parameters and all tenant flags.
-func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBook) error {
+// parameters and all tenant flags. With a plan, it also accounts for the
+// plan, and "what enabling would do" is the plan's forecast, in the
+// brief's words and numbers.
+func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBook, lay *planLayout) error {
 	w := &summarySheet{f: f, st: st}
 	w.row++
 	if p != nil {
@@ -106,31 +122,30 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBoo
 	}
 	w.blank()
 	w.line("Snapshot", a.Snapshot)
+	w.line("AD read", utcTime(a.ADReadAt))
+	w.line("Entra ID read", utcTime(a.CloudReadAt))
 	w.line("Tool version", a.ToolVersion)
 	w.line("Entra formats detected", orNone(strings.Join(a.Formats, ", ")))
 	w.line("bypassDirSyncOverridesEnabled", s.Bypass.State)
 	w.line("Tenant flag source", orNone(s.Bypass.Source))
-	w.line("Users (gaps rows)", s.Rows)
-	w.line("Synced users (matched, anchor_conflict)", s.Synced)
+	w.line("Rows in gaps (one per user pair)", s.Rows)
+	w.line("Synced users (matched or anchor conflict)", s.Synced)
+	w.line("  with a difference (listed on Gaps)", s.Shown)
+	w.line("  in sync (not listed on Gaps)", s.Synced-s.Shown)
+	if s.OtherUnknown > 0 {
+		w.line("  of all synced users: cloud otherMobile unknown", s.OtherUnknown)
+	}
 
 	w.blank()
 	w.line("What enabling BypassDirSyncOverrides would do")
-	w.text(s.Changes.line())
-	w.header("Cloud values", "mobile", "otherMobile", "Total")
-	for _, r := range []struct {
-		name string
-		n    [2]int
-	}{
-		{"cleared", s.Changes.Cleared},
-		{"overwritten", s.Changes.Overwritten},
-		{"filled", s.Changes.Filled},
-		{"reformatted", s.Changes.Reformatted},
-	} {
-		w.line(r.name, r.n[0], r.n[1], r.n[0]+r.n[1])
+	if p != nil && p.Forecast != nil {
+		w.forecast(p)
+	} else {
+		w.changes(s)
 	}
 
 	if p != nil {
-		w.planSection(p)
+		w.planSection(p, lay)
 	}
 
 	if notes := s.notes(a); len(notes) > 0 {
@@ -167,32 +182,74 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBoo
 		}
 	}
 
-	w.provenance(a)
+	w.provenance(a, p)
 	if w.err != nil {
 		return w.err
 	}
 	for _, c := range []struct {
 		col   string
 		width float64
-	}{{"A", 42}, {"B", 16}, {"C", 18}, {"D", 14}} {
+	}{{"A", 46}, {"B", 16}, {"C", 18}, {"D", 14}} {
 		if err := f.SetColWidth(SummarySheet, c.col, c.col, c.width); err != nil {
 			return err
 		}
 	}
 	// The Summary is what a change board prints: landscape, one page wide.
-	fit, landscape, tall := true, "landscape", 0
-	wide := 1
-	if err := f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
+	return printOnePageWide(f, SummarySheet)
+}
+
+// changes is the audit's table of cloud values by effect and attribute. An
+// otherMobile the cloud side of which cannot be read is "unknown", never 0.
+func (w *summarySheet) changes(s *summary) {
+	w.text(s.Changes.line(s.OtherUnknown))
+	w.header("Cloud values", "mobile", "otherMobile", "Total")
+	for _, r := range []struct {
+		name string
+		n    [2]int
+	}{
+		{"cleared", s.Changes.Cleared},
+		{"overwritten", s.Changes.Overwritten},
+		{"filled", s.Changes.Filled},
+		{"reformatted", s.Changes.Reformatted},
+	} {
+		if s.OtherUnknown == 0 {
+			w.line(r.name, r.n[0], r.n[1], r.n[0]+r.n[1])
+			continue
+		}
+		w.line(r.name, r.n[0])
+		w.set(3, plusUnknown(r.n[1]), w.st.unknown)
+		w.set(4, plusUnknown(r.n[0]+r.n[1]), w.st.unknown)
 	}
-	return f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{
-		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
-	})
+	if s.OtherUnknown > 0 {
+		w.text(fmt.Sprintf("unknown: the cloud's otherMobile cannot be read for %d synced %s, so what the switch does to it is unknown.",
+			s.OtherUnknown, plural(s.OtherUnknown, "user", "users")))
+	}
+}
+
+// plusUnknown is a known count with an unknown rest: "unknown", "2 + unknown".
+func plusUnknown(n int) string {
+	if n == 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%d + unknown", n)
+}
+
+// forecast is the plan's forecast of cloud values by outcome, as on the brief.
+func (w *summarySheet) forecast(p *PlanBook) {
+	w.text("Cloud values by what the switch does to them (one user's mobile or otherMobile is one value); " +
+		"the Decision brief also counts them as decided so far.")
+	w.header("Cloud values", "Flip now", "Approve all")
+	for _, o := range pipeline.CloudOutcomes {
+		w.line(outcomeLabel(o), p.Forecast[pipeline.FlipNow][o], p.Forecast[pipeline.ApproveAll][o])
+	}
+	if p.UnknownOther > 0 {
+		w.text(unknownSentence(p))
+	}
 }
 
 // provenance writes what the audit was computed from: input files with
 // their hashes, parameters, and every tenant flag as read.
-func (w *summarySheet) provenance(a *Audit) {
+func (w *summarySheet) provenance(a *Audit, p *PlanBook) {
 	w.blank()
 	w.line("Inputs")
 	w.header("Path", "Bytes", "SHA-256")
@@ -208,20 +265,35 @@ func (w *summarySheet) provenance(a *Audit) {
 
 	w.blank()
 	w.line("Parameters")
-	w.header("Name", "Value")
-	if len(a.Parameters) == 0 {
+	w.header("Name", "Value", "Stage")
+	params := []struct {
+		stage string
+		m     map[string]string
+	}{{"classify", a.Parameters}}
+	if p != nil {
+		params = append(params, struct {
+			stage string
+			m     map[string]string
+		}{"plan", p.Parameters})
+	}
+	none := true
+	for _, ps := range params {
+		// Map order is random; sorted names keep the workbook byte-identical.
+		names := make([]string, 0, len(ps.m))
+		for k := range ps.m {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			none = false
+			w.row++
+			w.set(1, k, 0)
+			w.set(2, ps.m[k], 0)
+			w.set(3, ps.stage, 0)
+		}
+	}
+	if none {
 		w.text("(none)")
-	}
-	// Map order is random; sorted names keep the workbook byte-identical.
-	names := make([]string, 0, len(a.Parameters))
-	for k := range a.Parameters {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		w.row++
-		w.set(1, k, 0)
-		w.set(2, a.Parameters[k], 0)
 	}
 
 	w.blank()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -16,6 +17,11 @@ type column struct {
 	// protected sheet, and restricted to Choices when there are any.
 	Input   bool
 	Choices []string
+	// Wrap columns wrap long text (reasons, values in words).
+	Wrap bool
+	// Helper columns hold what the Decision brief's formulas count: grey,
+	// locked, right of the printed columns.
+	Helper bool
 }
 
 // tableWriter streams a data sheet: a bold, frozen header row, an autofilter
@@ -32,9 +38,18 @@ type tableWriter struct {
 	cols    []column
 	maxRows int
 	// protect locks every cell but the input columns' (against accidental
-	// edits of action ids; no password) and lays the sheet out to print one
-	// page wide.
+	// edits of action ids; no password).
 	protect bool
+	// printCols, when set, limits the print area to the first printCols
+	// columns, so helper columns do not shrink the printout.
+	printCols int
+	// wrapAll gives every column the wrapping style, though only Wrap
+	// columns make a row taller: one style for all cells compresses
+	// better than two alternating, which matters on a 400k-row sheet.
+	wrapAll bool
+	// pagesWide is how many pages wide the sheet prints (0: one); past
+	// one, the first column repeats on every page beside the header row.
+	pagesWide int
 
 	part  int // 1 for the first sheet
 	sheet string
@@ -61,12 +76,10 @@ func (t *tableWriter) start() error {
 	if _, err := t.f.NewSheet(t.sheet); err != nil {
 		return err
 	}
-	if t.protect {
-		// Sheet properties are written when the stream opens, so the
-		// fit-to-page flag must be set before.
-		if err := printOnePageWide(t.f, t.sheet); err != nil {
-			return err
-		}
+	// Sheet properties are written when the stream opens, so the
+	// fit-to-page flag must be set before.
+	if err := printPagesWide(t.f, t.sheet, max(1, t.pagesWide)); err != nil {
+		return err
 	}
 	sw, err := t.f.NewStreamWriter(t.sheet)
 	if err != nil {
@@ -74,21 +87,26 @@ func (t *tableWriter) start() error {
 	}
 	t.sw, t.row = sw, 0
 	// Column widths, column styles and panes must precede the first row.
-	for i, c := range t.cols {
+	// The Text format on whole columns also covers the empty cells, so a
+	// value a reviewer types into one stays text as well. The stream writer
+	// emits <cols> in the order of the calls, each call moving its column
+	// to the front, and Excel wants them ascending: so, last column first.
+	for i := len(t.cols) - 1; i >= 0; i-- {
+		c := t.cols[i]
+		style := t.st.text
+		switch {
+		case c.Input:
+			style = t.st.input
+		case c.Helper:
+			style = t.st.helper
+		case c.Wrap || t.wrapAll:
+			style = t.st.wrap
+		}
 		if err := sw.SetColWidth(i+1, i+1, c.Width); err != nil {
 			return err
 		}
-	}
-	// The Text format on whole columns also covers the empty cells, so a
-	// value a reviewer types into one stays text as well.
-	if err := sw.SetColStyle(1, len(t.cols), t.st.text); err != nil {
-		return err
-	}
-	for i, c := range t.cols {
-		if c.Input {
-			if err := sw.SetColStyle(i+1, i+1, t.st.input); err != nil {
-				return err
-			}
+		if err := sw.SetColStyle(i+1, i+1, style); err != nil {
+			return err
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{
@@ -99,7 +117,11 @@ func (t *tableWriter) start() error {
 	}
 	hdr := make([]any, len(t.cols))
 	for i, c := range t.cols {
-		hdr[i] = excelize.Cell{StyleID: t.st.header, Value: c.Title}
+		style := t.st.header
+		if c.Helper {
+			style = t.st.helperHeader
+		}
+		hdr[i] = excelize.Cell{StyleID: style, Value: c.Title}
 	}
 	t.row = 1
 	return sw.SetRow("A1", hdr, excelize.RowOpts{Height: 18})
@@ -119,7 +141,56 @@ func (t *tableWriter) add(vals []any) error {
 	t.row++
 	// "A"+row is what CoordinatesToCellName would build, without its checks
 	// and allocation; row is bounded by maxRows.
+	if h := t.height(vals); h > 0 {
+		return t.sw.SetRow("A"+strconv.Itoa(t.row), vals, excelize.RowOpts{Height: h})
+	}
 	return t.sw.SetRow("A"+strconv.Itoa(t.row), vals)
+}
+
+// textLines is how many lines s takes wrapped in a column width units
+// wide: about one character a unit, less a unit for the cell's padding.
+func textLines(s string, width float64) int {
+	per := max(1, int(width)-1)
+	n := 0
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		n += max(1, (utf8.RuneCountInString(line)+per-1)/per)
+		if !more {
+			return n
+		}
+		s = rest
+	}
+}
+
+// lineHeight is the height of one line of 11-point text, in points.
+const lineHeight = 15
+
+// height is the row height wrapped cells need, 0 when one line will do:
+// neither Excel nor LibreOffice fits a row to its wrapped text on opening.
+// A line holds about one character per width unit (a little more, but
+// words do not break), so the estimate errs towards a row too tall.
+func (t *tableWriter) height(vals []any) float64 {
+	lines := 1
+	for i, v := range vals {
+		if i >= len(t.cols) || !t.cols[i].Wrap {
+			continue
+		}
+		var s string
+		switch v := v.(type) {
+		case string:
+			s = v
+		case excelize.Cell:
+			s, _ = v.Value.(string)
+		}
+		if s == "" {
+			continue
+		}
+		lines = max(lines, textLines(s, t.cols[i].Width))
+	}
+	if lines == 1 {
+		return 0
+	}
+	return min(float64(lines*lineHeight), excelize.MaxRowHeight)
 }
 
 // finish closes the current part: the autofilter spans its header and data,
@@ -138,6 +209,9 @@ func (t *tableWriter) finish() error {
 	// filter that hides nothing yet.
 	if err := t.f.AutoFilter(t.sheet, "A1:"+last, nil); err != nil {
 		return fmt.Errorf("autofilter %s: %w", t.sheet, err)
+	}
+	if err := t.printSetup(); err != nil {
+		return fmt.Errorf("print setup %s: %w", t.sheet, err)
 	}
 	if t.protect {
 		if err := t.lock(); err != nil {
@@ -180,12 +254,6 @@ func (t *tableWriter) lock() error {
 			return err
 		}
 	}
-	if err := t.f.SetDefinedName(&excelize.DefinedName{
-		Name: "_xlnm.Print_Titles", Scope: t.sheet,
-		RefersTo: fmt.Sprintf("'%s'!$1:$1", t.sheet),
-	}); err != nil {
-		return err
-	}
 	// Reviewers may still filter and resize; everything else needs the
 	// protection removed on purpose (Review > Unprotect Sheet).
 	return t.f.ProtectSheet(t.sheet, &excelize.SheetProtectionOptions{
@@ -194,13 +262,48 @@ func (t *tableWriter) lock() error {
 	})
 }
 
+// printSetup repeats the header row on every printed page and limits the
+// print area to the printed columns.
+func (t *tableWriter) printSetup() error {
+	titles := quoteSheet(t.sheet) + "!$1:$1"
+	if t.pagesWide > 1 {
+		titles = quoteSheet(t.sheet) + "!$A:$A," + titles
+	}
+	if err := t.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: t.sheet, RefersTo: titles,
+	}); err != nil {
+		return err
+	}
+	if t.printCols == 0 {
+		return nil
+	}
+	col, err := excelize.ColumnNumberToName(t.printCols)
+	if err != nil {
+		return err
+	}
+	return t.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Area", Scope: t.sheet,
+		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", t.sheet, col, t.row),
+	})
+}
+
 // printOnePageWide sets a sheet to print landscape, scaled to one page wide.
-func printOnePageWide(f *excelize.File, sheet string) error {
-	fit, landscape, tall, wide := true, "landscape", 0, 1
+func printOnePageWide(f *excelize.File, sheet string) error { return printPagesWide(f, sheet, 1) }
+
+// printPagesWide sets a sheet to print landscape, scaled to wide pages
+// across and as many down as it takes, with narrow margins.
+func printPagesWide(f *excelize.File, sheet string, wide int) error {
+	fit, landscape, tall := true, "landscape", 0
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
 		Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall,
+	}); err != nil {
+		return err
+	}
+	side, edge, hf := 0.4, 0.5, 0.3
+	return f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{
+		Left: &side, Right: &side, Top: &edge, Bottom: &edge, Header: &hf, Footer: &hf,
 	})
 }
