@@ -200,7 +200,7 @@ func writeBrief(f *excelize.File, st *styles, a *Audit, p *PlanBook, s *summary,
 	about := [][2]string{
 		{"AD read", utcTime(a.ADReadAt)},
 		{"Entra ID read", utcTime(a.CloudReadAt)},
-		{"Snapshot", a.Snapshot},
+		{"Snapshot id", a.Snapshot},
 		{"Policy", p.Policy},
 		{"Options used", orNone(strings.Join(p.options(), "; "))},
 		{"Plan hash", p.Hash},
@@ -349,7 +349,7 @@ func switchSentences(planFlips bool) []string {
 		"Today Entra ID keeps some mobile numbers (mobile and otherMobile) that were changed in the cloud, " +
 			"and no longer takes them from Active Directory (AD).",
 		"Turning on BypassDirSyncOverrides makes every sync copy AD's numbers over the cloud's: after the next " +
-			"sync cycle the cloud equals AD, and a number that exists only in the cloud is gone.",
+			"sync cycle the cloud equals AD, and a number only the cloud has is gone.",
 		third,
 	}
 }

@@ -961,3 +961,46 @@ func TestSummaryOfPlan(t *testing.T) {
 		t.Errorf("effect unknown = %q, want the user whose otherMobile cannot be read", r)
 	}
 }
+
+// A plan with nothing to decide (a rollback plan, or ad-wins with only
+// record rows) still gives a whole workbook: no groups, the brief's
+// numbers "not forecast", and ReadSigned finds no decisions.
+func TestWritePlanNothingToDecide(t *testing.T) {
+	for _, p := range []*PlanBook{
+		{Policy: "rollback", Hash: "ab"},
+		{Policy: "ad-wins", Hash: "cd", Actions: []pipeline.Action{{ActionID: "00000000000000aa", Kind: pipeline.KindRecord, Target: pipeline.TargetEntra}},
+			Fixed: map[pipeline.CloudOutcome]int{pipeline.Lost: 2}, Forecast: map[pipeline.Scenario]map[pipeline.CloudOutcome]int{
+				pipeline.FlipNow: {pipeline.Lost: 2}, pipeline.ApproveAll: {pipeline.Lost: 2}}},
+	} {
+		path := filepath.Join(t.TempDir(), "plan.xlsx")
+		if err := WritePlan(path, &Audit{}, p); err != nil {
+			t.Fatalf("%s: %v", p.Policy, err)
+		}
+		f := openBook(t, path)
+		if rows := readRows(t, f, PlanSheet); len(rows) != 1 {
+			t.Errorf("%s: Plan rows %q, want the header only", p.Policy, rows)
+		}
+		sc := scenarioRows(t, briefCells(t, f))
+		if p.Forecast == nil && sc[pipeline.Lost][0] != "not forecast" {
+			t.Errorf("%s: lost = %q", p.Policy, sc[pipeline.Lost])
+		}
+		if p.Forecast != nil {
+			for i, r := range briefCells(t, f) {
+				if len(r) > 0 && strings.HasPrefix(r[0], outcomeWords[pipeline.Lost][0]) {
+					if fm, _ := f.GetCellFormula(BriefSheet, fmt.Sprintf("E%d", i+1)); fm != "2" {
+						t.Errorf("%s: lost as decided = %q, want the fixed 2", p.Policy, fm)
+					}
+				}
+			}
+		}
+		s, err := ReadSigned(path)
+		if err != nil || len(s.Groups)+len(s.Decisions)+len(s.Undecided) != 0 {
+			t.Errorf("%s: ReadSigned = %+v, %v", p.Policy, s, err)
+		}
+	}
+	if err := WritePlan(filepath.Join(t.TempDir(), "x.xlsx"), &Audit{}, &PlanBook{
+		Actions: []pipeline.Action{{Kind: pipeline.KindWrite}}, Effects: []ActionEffect{{}, {}},
+	}); err == nil || !strings.Contains(err.Error(), "2 effects for 1 actions") {
+		t.Errorf("effects not matching the actions: %v", err)
+	}
+}

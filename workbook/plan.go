@@ -55,7 +55,9 @@ type ActionEffect struct {
 	// different, so nobody approves a deletion by sweeping down a column.
 	Deletes bool
 	// Group is the row's group (kind, attribute, op, risk), whose decision
-	// applies to it unless the row has its own.
+	// applies to it unless the row has its own; zero means GroupOf. Rows
+	// aimed at the tenant (the switch, the acknowledgement) are never
+	// grouped: each is decided on its own row.
 	Group GroupKey
 }
 
