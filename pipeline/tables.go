@@ -330,11 +330,11 @@ type Approval struct {
 	WorkbookSHA256 string   `parquet:"workbook_sha256"`
 	Cell           string   `parquet:"cell"` // where the decision was read, e.g. Plan!K7
 	// ByGroup is true when the row took its group's decision (it had none of its own).
-	ByGroup            bool   `parquet:"by_group"`
-	SecondApprover     string `parquet:"second_approver"`
-	SecondApproverRole string `parquet:"second_approver_role"`
-	SecondSignedOn     string `parquet:"second_signed_on"`
-	ChangeID           string `parquet:"change_id"`
+	ByGroup            NullBool `parquet:"by_group"`
+	SecondApprover     string   `parquet:"second_approver"`
+	SecondApproverRole string   `parquet:"second_approver_role"`
+	SecondSignedOn     string   `parquet:"second_signed_on"`
+	ChangeID           string   `parquet:"change_id"`
 }
 
 // Table names of the apply and verify stages.

@@ -45,6 +45,9 @@ func TestDemoAuditReplayAndDeterminism(t *testing.T) {
 	mb, _ := pipeline.LoadManifest(b)
 	for _, s := range m.Stages {
 		for _, o := range s.Outputs {
+			if o.File == "report.xlsx" {
+				continue // it says when the data was read; replay below checks it byte for byte
+			}
 			_, ob := mb.Output(o.File)
 			if ob == nil || ob.SHA256 != o.SHA256 {
 				t.Errorf("%s differs between two identical runs", o.File)

@@ -243,16 +243,21 @@ func TestPlanDeterministicAndReplayable(t *testing.T) {
 	if planHash(t, a) != planHash(t, b) {
 		t.Errorf("same input, hashes %s and %s", planHash(t, a), planHash(t, b))
 	}
-	for _, f := range []string{"plan.parquet", "report.xlsx", "changes.ldif"} {
+	for _, f := range []string{"plan.parquet", "forecast.parquet", "changes.ldif"} {
 		ha, _, err1 := pipeline.HashFile(filepath.Join(a, f))
 		hb, _, err2 := pipeline.HashFile(filepath.Join(b, f))
 		if err1 != nil || err2 != nil || ha != hb {
 			t.Errorf("%s differs between identical runs (%v %v)", f, err1, err2)
 		}
 	}
+	// The workbooks of two audits differ where they say when the data was
+	// read; replay keeps those times and must give the same bytes, the
+	// workbook included.
 	out := mustRun(t, "replay", a)
-	if !strings.Contains(out, "plan.parquet") || !strings.Contains(out, "changes.ldif") {
-		t.Errorf("replay does not check the plan's files:\n%s", out)
+	for _, f := range []string{"plan.parquet", "forecast.parquet", "changes.ldif", "report.xlsx"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("replay does not check %s:\n%s", f, out)
+		}
 	}
 
 	// A different AD value for one user: a different plan hash.
@@ -345,6 +350,12 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 			decisions[id], want[id] = "reject", pipeline.Reject // as typed, not picked
 		}
 	}
+	// Approving the switch takes accepting the AlternateMobilePhones nobody can read.
+	for _, a := range readPlan(t, snap) {
+		if a.Kind == pipeline.KindAcknowledge {
+			decisions[a.ActionID], want[a.ActionID] = "Approve", pipeline.Approve
+		}
+	}
 	book := filepath.Join(snap, "report.xlsx")
 	signed := filepath.Join(dir, "signed.xlsx")
 	signWorkbook(t, book, signed, map[string]any{"decisions": decisions, "approver": "Dana Whitfield", "role": "CAB chair", "date": "2026-11-23"})
@@ -396,16 +407,17 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 		spec map[string]any
 		want string
 	}{
-		{"tampered plan hash", map[string]any{"approver": "D", "plan_hash": strings.Repeat("0", 64)}, `sheet "Sign-off" cell B4: plan hash 000000000000 is not this snapshot's plan`},
-		{"duplicated row", map[string]any{"approver": "D", "duplicate_first_row": true}, "appears twice (first at Plan!A2)"},
-		{"unknown action", map[string]any{"approver": "D", "rename_id": []string{ids[0], "feedfacefeedface"}}, `sheet "Plan" cell A`},
-		{"not a decision", map[string]any{"approver": "D", "decisions": map[string]string{ids[1]: "Yes please"}}, `decision "Yes please": write Approve or Reject`},
-		{"no approver", map[string]any{"decisions": map[string]string{ids[1]: "Approve"}}, `sheet "Sign-off" cell B9: no approver name`},
+		{"tampered plan hash", map[string]any{"approver": "D", "date": "2026-11-23", "plan_hash": strings.Repeat("0", 64)}, `sheet "Sign-off" cell B4: plan hash 000000000000 is not this snapshot's plan`},
+		{"duplicated row", map[string]any{"approver": "D", "date": "2026-11-23", "duplicate_first_row": true}, "appears twice (first at Plan!A2)"},
+		{"unknown action", map[string]any{"approver": "D", "date": "2026-11-23", "rename_id": []string{ids[0], "feedfacefeedface"}}, `sheet "Plan" cell A`},
+		{"not a decision", map[string]any{"approver": "D", "date": "2026-11-23", "decisions": map[string]string{ids[1]: "Yes please"}}, `decision "Yes please": write Approve or Reject`},
+		{"no approver", map[string]any{"decisions": map[string]string{ids[1]: "Approve"}, "date": "2026-11-23"}, "approver 1 has no name"},
+		{"one approver only", map[string]any{"decisions": map[string]string{ids[1]: "Approve"}, "approver": "Ann Board", "date": "2026-11-23", "no_second": true}, "approver 2 has no name"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := filepath.Join(t.TempDir(), "bad.xlsx")
 			signWorkbook(t, book, bad, tt.spec)
-			_, stderr, code := syncgap(t, "approve", "--snapshot", snap, "--workbook", bad)
+			_, stderr, code := syncgap(t, "approve", "--snapshot", snap, "--workbook", bad, "--replace")
 			if code == 0 || !strings.Contains(stderr, tt.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 				t.Errorf("exit %d, stderr:\n%s\nwant one line containing %q", code, stderr, tt.want)
 			}
@@ -416,8 +428,24 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 		t.Error("a refused workbook changed approvals.parquet")
 	}
 
+	// Approvals are not overwritten by accident, nor replaced by a replan.
+	if _, stderr, code := syncgap(t, "approve", "--snapshot", snap, "--workbook", signed); code == 0 || !strings.Contains(stderr, "already holds approvals") {
+		t.Errorf("a second approve without --replace: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := syncgap(t, "replan", "--snapshot", snap, "--policy", "review"); code == 0 || !strings.Contains(stderr, "has approvals") {
+		t.Errorf("replan over approvals without --replace: exit %d\n%s", code, stderr)
+	}
+	// With --replace the old plan's decisions go, files and manifest records.
+	mustRun(t, "replan", "--snapshot", snap, "--policy", "review", "--replace")
+	for _, f := range []string{"approvals.parquet", "approved-changes.ldif", "forecast_as_decided.parquet"} {
+		if _, err := os.Stat(filepath.Join(snap, f)); err == nil {
+			t.Errorf("%s survived a replan --replace", f)
+		}
+	}
+	if m, _ := pipeline.LoadManifest(snap); m.Stage("approve") != nil {
+		t.Error("the manifest still records the old plan's approve")
+	}
 	// A replan makes the signed workbook one for another plan.
-	mustRun(t, "replan", "--snapshot", snap, "--policy", "review")
 	_, stderr, code := syncgap(t, "approve", "--snapshot", snap, "--workbook", signed)
 	if code == 0 || !strings.Contains(stderr, "is not this snapshot's plan") {
 		t.Errorf("approving the old plan's workbook after replan: exit %d\n%s", code, stderr)
@@ -430,7 +458,7 @@ func TestPlanWorkbookSheets(t *testing.T) {
 	mustAudit(t, demoArgs(t, snap))
 	mustRun(t, "plan", "--snapshot", snap, "--policy", "review", "--enable-bypass")
 	sheets := sheetNames(t, filepath.Join(snap, "report.xlsx"))
-	want := []string{"Summary", "Plan", "Review", "Gaps", "Unmatched", "Sign-off"}
+	want := []string{"Decision brief", "Plan", "Sign-off", "Summary", "Review", "Gaps", "Unmatched", "Glossary"}
 	if !reflect.DeepEqual(sheets, want) {
 		t.Errorf("sheets %q, want %q", sheets, want)
 	}

@@ -132,7 +132,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		rows = append(rows, row{i, pipeline.Approval{
 			ActionID: d.ActionID, Decision: d.Decision, Approver: first.Name, ApproverRole: first.Role,
 			SignedOn: first.Date, Comment: d.Comment, PlanHash: hash, WorkbookSHA256: sum,
-			Cell: d.From, ByGroup: d.ByGroup,
+			Cell: d.From, ByGroup: pipeline.Known(d.ByGroup),
 			SecondApprover: second.Name, SecondApproverRole: second.Role, SecondSignedOn: second.Date, ChangeID: signed.ChangeID,
 		}})
 	}

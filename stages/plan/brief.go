@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,14 +27,14 @@ func brief(gaps []pipeline.Gap, actions []pipeline.Action, book *workbook.PlanBo
 	fixed := forecast.Counts{}
 	var risky []riskyCandidate
 	flip, err := fc.Stream(pipeline.FlipNow, gaps, nil, func(r *pipeline.ForecastRow) error {
-		if a := writes[forecast.KeyOf(r.DN, r.Attribute)]; a != nil {
+		if a := writes[forecast.KeyOf(r.DN, r.Attribute)]; len(writes) > 0 && a != nil {
 			i := at[a]
-			book.Effects[i].Rejected, kept[i] = r.Outcome, r.CloudAfter
+			book.Effects[i].Rejected, kept[i] = r.Outcome, slices.Clone(r.CloudAfter)
 		} else {
 			fixed.Add(r)
 		}
 		if r.Outcome == pipeline.Lost || r.Outcome == pipeline.Changed {
-			risky = append(risky, riskyCandidate{row: *r})
+			risky = append(risky, riskyCandidate{row: forecast.Keep(r)})
 		}
 		return emit(r)
 	})
@@ -141,14 +142,14 @@ func riskiest(gaps []pipeline.Gap, cands []riskyCandidate, writes map[forecast.K
 	risk := map[pipeline.Risk]int{pipeline.RiskHigh: 0, pipeline.RiskMedium: 1, pipeline.RiskLow: 2, pipeline.RiskNone: 3}
 	byDN := make(map[string]pipeline.Risk, len(cands))
 	for _, c := range cands {
-		byDN[strings.ToLower(c.row.DN)] = ""
+		byDN[c.row.DN] = ""
 	}
 	for i := range gaps {
-		if _, ok := byDN[strings.ToLower(gaps[i].DN)]; ok {
-			byDN[strings.ToLower(gaps[i].DN)] = gaps[i].Risk
+		if _, ok := byDN[gaps[i].DN]; ok {
+			byDN[gaps[i].DN] = gaps[i].Risk
 		}
 	}
-	key := func(c riskyCandidate) int { return rank[c.row.Outcome]*10 + risk[byDN[strings.ToLower(c.row.DN)]] }
+	key := func(c riskyCandidate) int { return rank[c.row.Outcome]*10 + risk[byDN[c.row.DN]] }
 	sort.SliceStable(cands, func(i, j int) bool { return key(cands[i]) < key(cands[j]) })
 	out := make([]workbook.RiskyValue, 0, 10)
 	for _, c := range cands[:min(10, len(cands))] {

@@ -98,8 +98,13 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	if err != nil {
 		return none, err
 	}
+	defer fw.Abort() // after Commit, a no-op
 	if err := brief(a.Gaps, actions, book, fw.Write); err != nil {
-		fw.Abort()
+		return none, err
+	}
+	// The forecast's row groups encode in the background while the
+	// workbook is written: the two largest costs of a plan, on two cores.
+	if err := planfile.Write(env, a, book); err != nil {
 		return none, err
 	}
 	out, err := fw.Commit()
@@ -107,9 +112,6 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 		return none, err
 	}
 	env.AddOutput(out)
-	if err := planfile.Write(env, a, book); err != nil {
-		return none, err
-	}
 	sum := planfile.Summary{Hash: hash, Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope}
 	sum.Count(actions)
 	sum.Forecast(book.Forecast)

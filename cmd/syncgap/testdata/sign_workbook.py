@@ -4,8 +4,11 @@ Used by the Go tests: openpyxl is not excelize, so a round trip through it
 proves approve reads what another writer saved.
 
 usage: sign_workbook.py IN OUT SPEC.json
-SPEC: {"decisions": {action_id: text}, "approver": str, "role": str,
-       "date": str, "plan_hash": str (optional, overwrites the hash),
+SPEC: {"decisions": {action_id or "Group N": text}, "approver": str, "role": str,
+       "date": str, "approver2": str, "role2": str, "date2": str (the second
+       approver; by default a CAB member signing the same day, unless
+       "no_second": true), "change_id": str,
+       "plan_hash": str (optional, overwrites the hash),
        "duplicate_first_row": bool, "rename_id": [old, new]}
 """
 import json
@@ -36,12 +39,18 @@ for ws in wb.worksheets:
     if spec.get("duplicate_first_row") and ws.title == "Plan":
         ws.append([c.value for c in ws[2]])
 
+second = {} if spec.get("no_second") else {
+    "Approver 2 name": spec.get("approver2", "Sam Second"),
+    "Approver 2 role": spec.get("role2", "CAB member"),
+    "Approver 2 date": spec.get("date2", spec.get("date")),
+}
 so = wb["Sign-off"]
 so.protection.sheet = False
 for row in range(1, so.max_row + 1):
     label = so.cell(row=row, column=1).value
-    value = {"Approver name": spec.get("approver"), "Role": spec.get("role"),
-             "Date": spec.get("date"), "Plan hash": spec.get("plan_hash")}.get(label)
+    value = {"Approver 1 name": spec.get("approver"), "Approver 1 role": spec.get("role"),
+             "Approver 1 date": spec.get("date"), "Plan hash": spec.get("plan_hash"),
+             "Change ID": spec.get("change_id"), **second}.get(label)
     if value is not None:
         so.cell(row=row, column=2).value = value
 wb.save(dst)
