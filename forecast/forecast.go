@@ -9,7 +9,6 @@ package forecast
 
 import (
 	"slices"
-	"strings"
 
 	"syncgap/phone"
 	"syncgap/pipeline"
@@ -22,8 +21,9 @@ var Attributes = []string{"mobile", "otherMobile"}
 type Value struct {
 	Gap       *pipeline.Gap
 	Attribute string
-	AD        []string // as stored in AD; empty when none
-	Cloud     []string // as the cloud holds it; nil when unknown
+	AD        []string       // as stored in AD; empty when none
+	Cloud     []string       // as the cloud holds it; nil when unknown
+	State     pipeline.State // classify's verdict on AD against the cloud
 	// known are texts whose E.164 form classify already computed (mobile:
 	// where the two texts differ, gaps holds the forms of those that are
 	// numbers), so the forecast need not parse them again: a parse costs
@@ -31,25 +31,43 @@ type Value struct {
 	known [2][2]string
 }
 
-// Values are the two attributes of a gaps row; none for a row that is not
-// matched (the switch's effect on an ambiguous or unmatched user is not a
-// forecast but a question for review).
-func Values(g *pipeline.Gap) []Value {
+// Values are the two attributes of a gaps row; ok is false for a row that
+// is not matched (the switch's effect on an ambiguous or unmatched user is
+// not a forecast but a question for review).
+func Values(g *pipeline.Gap) (v [2]Value, ok bool) {
+	return values(g, one(g.MobileAD), one(g.MobileEntra))
+}
+
+func values(g *pipeline.Gap, ad, cloud []string) (v [2]Value, ok bool) {
 	if g.MatchStatus != pipeline.Matched {
-		return nil
+		return v, false
 	}
-	mob := Value{Gap: g, Attribute: "mobile", AD: one(g.MobileAD), Cloud: one(g.MobileEntra)}
+	mob := Value{Gap: g, Attribute: "mobile", AD: ad, Cloud: cloud, State: g.MobileState}
 	if g.MobileState == pipeline.Unverifiable {
 		mob.Cloud = nil
 	}
 	if g.MobileAD != g.MobileEntra {
 		mob.known = [2][2]string{{phone.Trim(g.MobileAD), g.MobileADE164}, {phone.Trim(g.MobileEntra), g.MobileEntraE164}}
 	}
-	other := Value{Gap: g, Attribute: "otherMobile", AD: g.OtherMobileAD, Cloud: g.OtherMobileEntra}
+	other := Value{Gap: g, Attribute: "otherMobile", AD: g.OtherMobileAD, Cloud: g.OtherMobileEntra, State: g.OtherMobileState}
 	if other.AD == nil {
 		other.AD = []string{}
 	}
-	return []Value{mob, other}
+	return [2]Value{mob, other}, true
+}
+
+// scratchValues is Values over f's scratch space for the mobile lists, so
+// a stream of millions of rows allocates none: the rows it emits are valid
+// only during the call.
+func (f *Forecaster) scratchValues(g *pipeline.Gap) ([2]Value, bool) {
+	ad, cloud := f.mob[0][:0], f.mob[1][:0]
+	if g.MobileAD != "" {
+		ad = append(ad, g.MobileAD)
+	}
+	if g.MobileEntra != "" {
+		cloud = append(cloud, g.MobileEntra)
+	}
+	return values(g, ad, cloud)
 }
 
 func one(v string) []string {
@@ -62,11 +80,14 @@ func one(v string) []string {
 // Forecaster grades outcomes, with a phone parser of its own (not safe for
 // concurrent use).
 type Forecaster struct {
-	p *phone.Parser
+	p   *phone.Parser
+	mob [2][]string // scratch for the mobile lists of a streamed row
 }
 
 // New returns a Forecaster.
-func New() *Forecaster { return &Forecaster{p: phone.NewParser()} }
+func New() *Forecaster {
+	return &Forecaster{p: phone.NewParser(), mob: [2][]string{make([]string, 0, 1), make([]string, 0, 1)}}
+}
 
 // Row is v's forecast row under scenario s, when the scenario applies the
 // AD action a to it (nil: none, so AD keeps its value).
@@ -80,8 +101,39 @@ func (f *Forecaster) Row(s pipeline.Scenario, v Value, a *pipeline.Action) pipel
 		after = []string{}
 	}
 	r.CloudAfter = after
-	r.Outcome = f.outcome(v.Cloud, after, v.Gap.Region, &v.known)
+	if o, ok := byState(v); ok && a == nil {
+		r.Outcome = o
+	} else {
+		r.Outcome = f.outcome(v.Cloud, after, v.Gap.Region, &v.known)
+	}
 	return r
+}
+
+// byState is the outcome of leaving AD's value as it is, read off
+// classify's state where the state decides it: classify compared the same
+// two values by the same rules (docs/rules.md, "Classify"), and parsing
+// them again would cost a million-user plan seconds. An invalid value, and
+// an otherMobile mismatch (AD's set may hold all of the cloud's numbers and
+// more), still need the values.
+func byState(v Value) (pipeline.CloudOutcome, bool) {
+	if v.Cloud == nil {
+		return pipeline.UnknownOutcome, true
+	}
+	switch v.State {
+	case pipeline.InSync:
+		return pipeline.Unchanged, true
+	case pipeline.FormatOnly:
+		return pipeline.Reformatted, true
+	case pipeline.MissingInEntra:
+		return pipeline.Filled, true
+	case pipeline.MissingInAD:
+		return pipeline.Lost, true
+	case pipeline.Mismatch:
+		if v.Attribute == "mobile" {
+			return pipeline.Changed, true
+		}
+	}
+	return "", false
 }
 
 // Outcome grades what becomes of the cloud's values before when the switch
@@ -200,12 +252,14 @@ type Counts map[pipeline.CloudOutcome]int
 // Add counts one row.
 func (c Counts) Add(r *pipeline.ForecastRow) { c[r.Outcome]++ }
 
-// Key names one user's attribute, the unit a forecast counts: the DN
-// (compared case-insensitively, as AD does) and the attribute.
+// Key names one user's attribute, the unit a forecast counts: the DN and
+// the attribute. The DN is compared exactly: plan actions carry their
+// gaps row's DN as it is, and lower-casing four million DNs to compare
+// them would cost a plan of a million users seconds.
 type Key struct{ dn, attr string }
 
 // KeyOf is the key of dn's attribute.
-func KeyOf(dn, attr string) Key { return Key{strings.ToLower(dn), attr} }
+func KeyOf(dn, attr string) Key { return Key{dn, attr} }
 
 // Writes indexes the AD writes among actions that keep selects, by the
 // value they change.
@@ -222,12 +276,22 @@ func Writes(actions []pipeline.Action, keep func(*pipeline.Action) bool) map[Key
 // Stream forecasts scenario s for every matched value in gaps, applying
 // the write writes holds for it, if any, hands each row to emit in table
 // order, and counts the outcomes. Rows are not kept: a million users make
-// two million rows a scenario.
+// two million rows a scenario. A row is valid only during the emit call
+// (its mobile lists are reused): copy what you keep.
 func (f *Forecaster) Stream(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action, emit func(*pipeline.ForecastRow) error) (Counts, error) {
 	counts := Counts{}
+	var r pipeline.ForecastRow // one for the stream: emit must copy what it keeps
 	for i := range gaps {
-		for _, v := range Values(&gaps[i]) {
-			r := f.Row(s, v, writes[KeyOf(v.Gap.DN, v.Attribute)])
+		vals, ok := f.scratchValues(&gaps[i])
+		if !ok {
+			continue
+		}
+		for _, v := range vals {
+			var a *pipeline.Action
+			if len(writes) > 0 {
+				a = writes[KeyOf(v.Gap.DN, v.Attribute)]
+			}
+			r = f.Row(s, v, a)
 			counts.Add(&r)
 			if err := emit(&r); err != nil {
 				return counts, err
@@ -241,8 +305,23 @@ func (f *Forecaster) Stream(s pipeline.Scenario, gaps []pipeline.Gap, writes map
 func (f *Forecaster) Rows(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
 	var rows []pipeline.ForecastRow
 	counts, _ := f.Stream(s, gaps, writes, func(r *pipeline.ForecastRow) error {
-		rows = append(rows, *r)
+		rows = append(rows, Keep(r))
 		return nil
 	})
 	return rows, counts
+}
+
+// cloneList copies a list, keeping nil apart from empty.
+func cloneList(v []string) []string {
+	if v == nil {
+		return nil
+	}
+	return append([]string{}, v...)
+}
+
+// Keep copies a streamed row so it outlives the emit call.
+func Keep(r *pipeline.ForecastRow) pipeline.ForecastRow {
+	c := *r
+	c.CloudBefore, c.CloudAfter = cloneList(r.CloudBefore), cloneList(r.CloudAfter)
+	return c
 }

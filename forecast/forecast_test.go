@@ -44,7 +44,7 @@ func TestRowsApplyTheWrite(t *testing.T) {
 		{DN: "CN=A,DC=x", UPN: "a@x", MatchStatus: pipeline.Matched, MobileAD: "+44 20 7946 0000", MobileEntra: "+44 20 7946 0001", Region: "GB"},
 		{DN: "CN=B,DC=x", UPN: "b@x", MatchStatus: pipeline.Ambiguous, MobileAD: "1", MobileEntra: "2"},
 	}
-	write := pipeline.Action{ActionID: "id1", Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: "cn=a,dc=x", Attribute: "mobile",
+	write := pipeline.Action{ActionID: "id1", Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: "CN=A,DC=x", Attribute: "mobile",
 		Expected: []string{"+44 20 7946 0000"}, Value: []string{"+44 20 7946 0001"}}
 	f := New()
 	rows, counts := f.Rows(pipeline.ApproveAll, gaps, Writes([]pipeline.Action{write}, func(*pipeline.Action) bool { return true }))
@@ -73,7 +73,8 @@ func TestKnownFormsAgreeWithParsing(t *testing.T) {
 	g := pipeline.Gap{DN: "CN=A", MatchStatus: pipeline.Matched, Region: "GB",
 		MobileAD: "020 7946 0000", MobileEntra: "+44 20 7946 0001", MobileADE164: "+442079460000", MobileEntraE164: "+442079460001",
 		OtherMobileAD: []string{}, OtherMobileEntra: []string{}}
-	v := Values(&g)[0]
+	vals, _ := Values(&g)
+	v := vals[0]
 	for _, after := range [][]string{{"020 7946 0000"}, {"+44 20 7946 0001"}, {"+442079460001"}, {}, {"n/a"}} {
 		a := &pipeline.Action{Value: after}
 		if got, want := f.Row(pipeline.AsDecided, v, a).Outcome, f.Outcome(v.Cloud, after, "GB"); got != want {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"syncgap/fixtures/tenantgen"
+	"syncgap/forecast"
 	"syncgap/pipeline"
 )
 
@@ -75,6 +76,15 @@ func TestForecastMatchesTruth(t *testing.T) {
 			t.Fatalf("msonline=%v: %d forecast rows for %d matched users, want %d", withMSOnline, len(rows), matched, 4*matched)
 		}
 		ad := adValues(t, snap)
+		region := map[string]string{}
+		gaps, err := pipeline.ReadRows[pipeline.Gap](filepath.Join(snap, "gaps.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range gaps {
+			region[g.DN] = g.Region
+		}
+		full := forecast.New()
 		plan := readPlan(t, snap)
 		writes := map[string]pipeline.Action{}
 		unknownOther, acknowledge, otherReview := 0, 0, 0
@@ -111,6 +121,11 @@ func TestForecastMatchesTruth(t *testing.T) {
 					if bad++; bad < 10 {
 						t.Errorf("msonline=%v %s %s (%s): flip_now %s, truth allows %v", withMSOnline, r.DN, r.Attribute, state, r.Outcome, want)
 					}
+				}
+				// The outcome read off classify's state is the one the
+				// values give.
+				if o := full.Outcome(r.CloudBefore, r.CloudAfter, region[r.DN]); o != r.Outcome {
+					t.Errorf("%s %s (%s): flip_now %s, the values give %s", r.DN, r.Attribute, state, r.Outcome, o)
 				}
 				if r.ActionID != "" || !slices.Equal(r.CloudAfter, ad[r.DN+"|"+r.Attribute]) {
 					t.Errorf("%s %s: flip_now leaves %q (action %q)", r.DN, r.Attribute, r.CloudAfter, r.ActionID)
