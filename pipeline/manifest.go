@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,21 @@ func LoadManifest(dir string) (*Manifest, error) {
 	}
 	if m.Format != ManifestFormat {
 		return nil, fmt.Errorf("%s: unsupported manifest format %q (want %q)", filepath.Join(dir, ManifestFile), m.Format, ManifestFormat)
+	}
+	// Every file a stage wrote, or read from the snapshot, is a plain name
+	// inside it: anything else would let a manifest point replay and the
+	// freshness checks at files outside the snapshot.
+	for _, rec := range m.Stages {
+		for _, o := range rec.Outputs {
+			if !plainName(o.File) {
+				return nil, fmt.Errorf("%s: corrupt manifest: stage %s output %q is not a file name inside the snapshot", filepath.Join(dir, ManifestFile), rec.Stage, o.File)
+			}
+		}
+		for _, in := range rec.Inputs {
+			if in.Snapshot && !plainName(in.Path) {
+				return nil, fmt.Errorf("%s: corrupt manifest: stage %s input %q is not a file name inside the snapshot", filepath.Join(dir, ManifestFile), rec.Stage, in.Path)
+			}
+		}
 	}
 	return &m, nil
 }
@@ -177,4 +193,9 @@ type EntraSummary struct {
 	// of their UPNs.
 	Unmatched         int    `param:"secondary_unmatched,omitempty"`
 	UnmatchedExamples string `param:"secondary_unmatched_examples,omitempty"`
+}
+
+// plainName reports whether name is a file name with no directory part.
+func plainName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\:`) && filepath.Base(name) == name
 }

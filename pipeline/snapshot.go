@@ -22,8 +22,14 @@ func BeginSnapshot(out string, replace bool) (*Transaction, error) {
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("%s is a file, not a snapshot directory: choose a new directory", out)
 	}
-	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 && !replace {
-		return nil, fmt.Errorf("%s already holds files: choose a new snapshot directory, or pass --replace", out)
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+		if !replace {
+			return nil, fmt.Errorf("%s already holds files: choose a new snapshot directory, or pass --replace", out)
+		}
+		// --replace replaces a snapshot, never any other directory.
+		if m, err := LoadManifest(out); err != nil || len(m.Stages) == 0 {
+			return nil, fmt.Errorf("%s is not a syncgap snapshot (no manifest.json of ours): --replace replaces only a snapshot; choose a new directory", out)
+		}
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {

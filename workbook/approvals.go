@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -112,7 +113,13 @@ func (s *Signed) Effective() []Decided {
 // missing or empty plan hash. Empty change fields and approvers are not
 // refused here; their cells are returned.
 func ReadSigned(path string) (*Signed, error) {
-	f, err := excelize.OpenFile(path)
+	if err := checkSignedFile(path); err != nil {
+		return nil, err
+	}
+	// excelize's defaults let a small zip inflate to 16 GB: a workbook
+	// someone sent back is read within limits a change-board workbook
+	// never comes near (docs/dependencies.md, "excelize").
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: MaxSignedUnzip, UnzipXMLSizeLimit: MaxSignedXML})
 	if err != nil {
 		return nil, fmt.Errorf("open workbook %s: %w", path, err)
 	}
@@ -361,6 +368,31 @@ func (r *planReader) resolve() error {
 			}
 			d.Group = r.s.Groups[g].Key
 		}
+	}
+	return nil
+}
+
+// Limits on a signed workbook read back: the file, everything it unzips
+// to, and one XML part held in memory. A plan of a million users makes a
+// workbook of about 60 MB that unzips to well under 1 GiB.
+const (
+	MaxSignedFile  = 512 << 20
+	MaxSignedUnzip = 2 << 30
+	MaxSignedXML   = 256 << 20
+)
+
+// checkSignedFile refuses what is not a regular file of a sane size before
+// anything opens it: a FIFO would hang, a device never end.
+func checkSignedFile(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("open workbook: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file (a workbook is a .xlsx file)", path)
+	}
+	if fi.Size() > MaxSignedFile {
+		return fmt.Errorf("%s: %d MB, more than a signed workbook can be (%d MB)", path, fi.Size()>>20, MaxSignedFile>>20)
 	}
 	return nil
 }
