@@ -115,25 +115,8 @@ func (m *Manifest) Put(rec StageRecord) {
 	for _, o := range rec.Outputs {
 		written[o.File] = true
 	}
-	kept := m.Stages[:0]
-	for _, s := range m.Stages {
-		if s.Stage == rec.Stage {
-			continue
-		}
-		had := len(s.Outputs)
-		outs := make([]OutputRecord, 0, had)
-		for _, o := range s.Outputs {
-			if !written[o.File] {
-				outs = append(outs, o)
-			}
-		}
-		if had > 0 && len(outs) == 0 {
-			continue
-		}
-		s.Outputs = outs
-		kept = append(kept, s)
-	}
-	m.Stages = append(kept, rec)
+	m.without(rec.Stage, written)
+	m.Stages = append(m.Stages, rec)
 }
 
 // Drop removes files from the stages that wrote them; a stage left with
@@ -146,8 +129,17 @@ func (m *Manifest) Drop(files ...string) {
 	for _, f := range files {
 		gone[f] = true
 	}
+	m.without("", gone)
+}
+
+// without removes the records of stage (if named) and the outputs in gone
+// from every other stage, dropping a stage left with no output.
+func (m *Manifest) without(stage string, gone map[string]bool) {
 	kept := m.Stages[:0]
 	for _, s := range m.Stages {
+		if stage != "" && s.Stage == stage {
+			continue
+		}
 		had := len(s.Outputs)
 		outs := make([]OutputRecord, 0, had)
 		for _, o := range s.Outputs {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -157,21 +155,9 @@ type truthState struct{ status, mobile, other string }
 
 func readTruthStates(t *testing.T, path string) map[string]truthState {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
+	col, recs := truthRecords(t, path)
 	out := map[string]truthState{}
-	for _, r := range recs[1:] {
+	for _, r := range recs {
 		out[r[col["dn"]]+"|"+strings.ToLower(r[col["entra_id"]])] = truthState{r[col["match_status"]], r[col["mobile_state"]], r[col["other_mobile_state"]]}
 	}
 	return out

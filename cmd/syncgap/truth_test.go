@@ -67,6 +67,21 @@ func TestGeneratedTenantMatchesTruth(t *testing.T) {
 
 func readTruth(t *testing.T, path string) map[string]string {
 	t.Helper()
+	col, recs := truthRecords(t, path)
+	out := map[string]string{}
+	for _, r := range recs {
+		key := r[col["dn"]] + "\x00" + r[col["entra_id"]]
+		if _, dup := out[key]; dup {
+			t.Fatalf("truth.csv has key %q twice", key)
+		}
+		out[key] = fmt.Sprintf("%s %s %s %s", r[col["match_status"]], r[col["mobile_state"]], r[col["other_mobile_state"]], r[col["effect"]])
+	}
+	return out
+}
+
+// truthRecords reads truth.csv: the column index by name and the rows.
+func truthRecords(t *testing.T, path string) (map[string]int, [][]string) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -85,13 +100,5 @@ func readTruth(t *testing.T, path string) map[string]string {
 			t.Fatalf("truth.csv lacks column %s", h)
 		}
 	}
-	out := map[string]string{}
-	for _, r := range recs[1:] {
-		key := r[col["dn"]] + "\x00" + r[col["entra_id"]]
-		if _, dup := out[key]; dup {
-			t.Fatalf("truth.csv has key %q twice", key)
-		}
-		out[key] = fmt.Sprintf("%s %s %s %s", r[col["match_status"]], r[col["mobile_state"]], r[col["other_mobile_state"]], r[col["effect"]])
-	}
-	return out
+	return col, recs[1:]
 }
