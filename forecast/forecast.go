@@ -159,7 +159,7 @@ func (f *Forecaster) outcome(before, after []string, region string, known *[2][2
 	if len(before) <= 1 && len(after) <= 1 && phone.Trim(first(before)) == phone.Trim(first(after)) {
 		return pipeline.Unchanged // the common case, without allocating
 	}
-	tb, ta := trimmed(before), trimmed(after)
+	tb, ta := phone.TrimSet(before), phone.TrimSet(after)
 	if slices.Equal(tb, ta) {
 		return pipeline.Unchanged
 	}
@@ -187,18 +187,6 @@ func (f *Forecaster) outcome(before, after []string, region string, known *[2][2
 		return pipeline.Filled
 	}
 	return pipeline.Changed
-}
-
-// trimmed is vals trimmed, without empty texts, sorted and unique.
-func trimmed(vals []string) []string {
-	out := make([]string, 0, len(vals))
-	for _, v := range vals {
-		if v = phone.Trim(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // split is the sorted unique E.164 forms of the texts that are numbers, and

@@ -5,6 +5,7 @@ package phone
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -17,6 +18,19 @@ func Trim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u2060'
 	})
+}
+
+// TrimSet is vals trimmed, without empty texts, sorted and unique: how a
+// multi-valued attribute is compared.
+func TrimSet(vals []string) []string {
+	out := make([]string, 0, len(vals))
+	for _, v := range vals {
+		if v = Trim(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Number is the outcome of parsing one text.

@@ -174,23 +174,11 @@ func (c Config) mobile(a, b, region string, p *phone.Parser, g *pipeline.Gap) co
 	return comparison{pipeline.Mismatch, pipeline.OverwritesCloud, fmt.Sprintf("AD has %s (%q), the cloud has %s (%q)", pa.E164, a, pb.E164, b)}
 }
 
-// valueSet is a set of trimmed, non-empty texts in sorted order.
-func valueSet(vals []string) []string {
-	out := make([]string, 0, len(vals))
-	for _, v := range vals {
-		if v = phone.Trim(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 func (c Config) otherMobile(adVals, cloudVals []string, region string, p *phone.Parser) comparison {
 	if cloudVals == nil {
 		return comparison{pipeline.Unverifiable, pipeline.NoEffect, "the cloud value is unknown: no supported API reads AlternateMobilePhones since MSOnline was retired in 2025 (an MSOnline export made before then still shows it)"}
 	}
-	a, b := valueSet(adVals), valueSet(cloudVals)
+	a, b := phone.TrimSet(adVals), phone.TrimSet(cloudVals)
 	if slices.Equal(a, b) {
 		return comparison{state: pipeline.InSync, effect: pipeline.NoEffect}
 	}
