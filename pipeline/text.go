@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ShortHash is the first 12 hex digits of a SHA-256, for messages.
@@ -38,4 +41,31 @@ func ShortText(b []byte) string {
 		return string(b[:n]) + "..."
 	}
 	return string(b)
+}
+
+// maxMessage bounds one line a person reads: a 5 MB directory value must
+// not become a 5 MB error line.
+const maxMessage = 2000
+
+// TerminalText makes s safe to print as one terminal line: control
+// characters (a Graph error body or a UPN can carry escape sequences) are
+// written as Go escapes, and a very long text is cut, saying how much was.
+func TerminalText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= maxMessage {
+			fmt.Fprintf(&b, "… (%d more bytes)", len(s)-b.Len())
+			break
+		}
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -68,7 +68,7 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "syncgap: error:", err)
+	fmt.Fprintln(os.Stderr, "syncgap: error:", pipeline.TerminalText(err.Error()))
 	os.Exit(exitCode(err))
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,17 +24,25 @@ import (
 // When the file does not mention bypassDirSyncOverridesEnabled, that row is
 // still returned, unknown, saying so.
 func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
+	perr := func(line, col int, err error) error {
+		return &pipeline.ParseError{File: path, Line: line, Column: col, Err: err}
+	}
+	// The JSON of one Graph object is a few hundred bytes: anything but a
+	// small regular file (a FIFO, /dev/zero) is refused before it is read.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, perr(0, 0, errors.New("not a regular file: give the JSON file of GET /directory/onPremisesSynchronization"))
+	}
 	t, err := openText(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read tenant features: %w", err)
 	}
 	defer t.Close()
-	data, err := io.ReadAll(t.r)
+	data, err := io.ReadAll(io.LimitReader(t.r, maxFeaturesFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("read tenant features: %w", err)
 	}
-	perr := func(line, col int, err error) error {
-		return &pipeline.ParseError{File: path, Line: line, Column: col, Err: err}
+	if len(data) > maxFeaturesFile {
+		return nil, perr(0, 0, fmt.Errorf("more than %d KiB: not the JSON of one onPremisesSynchronization object", maxFeaturesFile>>10))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, perr(0, 0, pipeline.ErrEmptyInput)
@@ -74,10 +83,20 @@ func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
 	}
 	flags, err := FeatureFlags(features, filepath.Base(path), "file")
 	if err != nil {
-		return nil, perr(0, 0, err)
+		line, col := 0, 0
+		if i := bytes.Index(bytes.ToLower(data), []byte(strings.ToLower(pipeline.BypassFeature))); i >= 0 && errors.Is(err, ErrNotBoolean) {
+			line, col = lineCol(data, int64(i))
+		}
+		return nil, perr(line, col, err)
 	}
 	return flags, nil
 }
+
+// maxFeaturesFile bounds the tenant features file.
+const maxFeaturesFile = 1 << 20
+
+// ErrNotBoolean is a bypass flag whose value is not a JSON boolean (or null).
+var ErrNotBoolean = errors.New("not a JSON boolean")
 
 // FeatureFlags turns the "features" object of an onPremisesSynchronization
 // into one row per boolean feature, sorted by feature, each with source as
@@ -99,6 +118,11 @@ func FeatureFlags(features map[string]any, source, where string) ([]pipeline.Ten
 			f.Enabled = pipeline.Known(b)
 		case nil:
 		default:
+			if f.Feature == pipeline.BypassFeature {
+				// "true" or 1 is not the flag Graph returns: reading it as
+				// unknown would hide a file someone edited by hand.
+				return nil, fmt.Errorf("%s is %v (%T), %w: true, false or null", name, v, v, ErrNotBoolean)
+			}
 			continue // not a feature flag (e.g. PowerShell's AdditionalProperties)
 		}
 		if seen[f.Feature] {

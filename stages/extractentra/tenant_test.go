@@ -3,8 +3,10 @@ package extractentra
 import (
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"syncgap/pipeline"
@@ -81,5 +83,30 @@ func TestUnknownTenant(t *testing.T) {
 	want := []pipeline.TenantFlag{{Feature: pipeline.BypassFeature, Source: "not provided"}}
 	if !reflect.DeepEqual(got, want) || got[0].Enabled.Valid {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestTenantFeaturesRefusals(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{write("string.json", "{\n  \"id\": \"x\",\n  \"features\": {\n    \"bypassDirSyncOverridesEnabled\": \"true\"\n  }\n}\n"), "string.json:4:6: bypassDirSyncOverridesEnabled is true (string), not a JSON boolean"},
+		{write("number.json", `{"features":{"BypassDirSyncOverridesEnabled":1}}`), "not a JSON boolean"},
+		{write("big.json", `{"features":{}, "pad":"`+strings.Repeat("x", 1<<20)+`"}`), "more than 1024 KiB"},
+		{"/dev/zero", "not a regular file"},
+	} {
+		_, err := ReadTenantFeatures(tc.path)
+		var pe *pipeline.ParseError
+		if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.path, err, tc.want)
+		}
 	}
 }

@@ -297,13 +297,17 @@ func TestParseEndpoint(t *testing.T) {
 		{"http://graph.microsoft.com", "", "", "only sent over https"},
 		{"https://graph.microsoft.com/beta", "", "", "without a path"},
 		{"graph.microsoft.com", "", "", "absolute URL"},
-		{"https://user:pw@graph.microsoft.com", "", "", "only scheme and host"},
+		{"https://user:SECRET@graph.microsoft.com", "", "", "credentials in the URL are refused"},
+		{"https://u:SECRET@host%zz", "", "", "not repeated here"},
 	} {
 		e, err := parseEndpoint(tt.in, "")
 		switch {
 		case tt.err != "":
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%q: err %v, want %q", tt.in, err, tt.err)
+			}
+			if err != nil && strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("%q: the error echoes the secret: %v", tt.in, err)
 			}
 		case err != nil || e.root != tt.root || e.authority != tt.authority:
 			t.Errorf("%q: %+v, %v", tt.in, e, err)

@@ -21,11 +21,13 @@ package livegraph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"strings"
+	"syncgap/pipeline"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -128,10 +130,17 @@ func parseEndpoint(raw, authorityOverride string) (endpoint, error) {
 		raw = DefaultEndpoint
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return endpoint{}, fmt.Errorf("graph endpoint %q: want an absolute URL such as %s", raw, DefaultEndpoint)
+	if err != nil && strings.Contains(raw, "@") {
+		return endpoint{}, errors.New("graph endpoint: not a URL, and it may hold credentials, so it is not repeated here: want an absolute URL such as " + DefaultEndpoint)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if err == nil && u.User != nil {
+		// Never echo it: the part before @ may be a password.
+		return endpoint{}, fmt.Errorf("graph endpoint %s://…@%s: credentials in the URL are refused (sign in with the --client-secret-env, --cert-file, --device-code or --access-token-env options)", u.Scheme, u.Host)
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return endpoint{}, fmt.Errorf("graph endpoint %q: want an absolute URL such as %s", pipeline.ShortText([]byte(raw)), DefaultEndpoint)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
 		return endpoint{}, fmt.Errorf("graph endpoint %q: want only scheme and host", raw)
 	}
 	if p := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1.0"); p != "" {
