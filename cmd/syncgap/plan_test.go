@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"syncgap/fixtures/tenantgen"
 	"syncgap/phone"
 	"syncgap/pipeline"
+	"syncgap/workbook"
 )
 
 func mustRun(t *testing.T, args ...string) string {
@@ -402,6 +404,7 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 
 	// Refusals, each naming the sheet and cell.
 	before, _, _ := pipeline.HashFile(filepath.Join(snap, "approvals.parquet"))
+	member, otherGroup := rowInOtherGroup(t, book)
 	for _, tt := range []struct {
 		name string
 		spec map[string]any
@@ -412,6 +415,7 @@ func TestApproveRoundTripThroughOpenpyxl(t *testing.T) {
 		{"unknown action", map[string]any{"approver": "D", "date": "2026-11-23", "rename_id": []string{ids[0], "feedfacefeedface"}}, `sheet "Plan" cell A`},
 		{"not a decision", map[string]any{"approver": "D", "date": "2026-11-23", "decisions": map[string]string{ids[1]: "Yes please"}}, `decision "Yes please": write Approve or Reject`},
 		{"no approver", map[string]any{"decisions": map[string]string{ids[1]: "Approve"}, "date": "2026-11-23"}, "approver 1 has no name"},
+		{"a row moved into another group", map[string]any{"approver": "D", "date": "2026-11-23", "set_group": []string{member, otherGroup}}, "the Group cell was changed"},
 		{"one approver only", map[string]any{"decisions": map[string]string{ids[1]: "Approve"}, "approver": "Ann Board", "date": "2026-11-23", "no_second": true}, "approver 2 has no name"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -485,4 +489,37 @@ func sheetNames(t *testing.T, book string) []string {
 		t.Errorf("gnumeric exported %d sheets, the workbook has %q", len(entries), names)
 	}
 	return names
+}
+
+// rowInOtherGroup finds a Plan row with a group and a group it is not in.
+func rowInOtherGroup(t *testing.T, book string) (actionID, group string) {
+	t.Helper()
+	f, err := excelize.OpenFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(workbook.PlanSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idCol, groupCol := slices.Index(rows[0], workbook.ActionIDTitle), slices.Index(rows[0], workbook.GroupTitle)
+	var groups []string
+	for _, r := range rows[1:] {
+		if len(r) > idCol && strings.HasPrefix(r[idCol], workbook.GroupIDPrefix) {
+			groups = append(groups, r[idCol])
+		}
+	}
+	for _, r := range rows[1:] {
+		if len(r) <= groupCol || r[groupCol] == "" || strings.HasPrefix(r[idCol], workbook.GroupIDPrefix) {
+			continue
+		}
+		for _, g := range groups {
+			if g != r[groupCol] {
+				return r[idCol], g
+			}
+		}
+	}
+	t.Fatalf("the plan has no row with a group and another group (groups %v)", groups)
+	return "", ""
 }

@@ -114,6 +114,16 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
 		}
 	}
+	// A row belongs to the group of its kind, attribute, op and risk: a
+	// group cell edited to name another group would let that group's
+	// decision reach a row the board never saw in it.
+	for _, d := range append(slices.Clone(signed.Decisions), signed.Undecided...) {
+		a := &actions[index[d.ActionID]]
+		if d.GroupID != "" && d.Group != workbook.GroupOf(a) {
+			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.GroupCell,
+				Err: fmt.Errorf("action %s is in %s (%s), but its group is %s: the Group cell was changed", d.ActionID, d.GroupID, d.Group, workbook.GroupOf(a))}
+		}
+	}
 	first, second := signed.Approvers[0], signed.Approvers[1]
 	decided := signed.Effective() // member rows win; else their group's decision
 	rows := make([]row, 0, len(decided))

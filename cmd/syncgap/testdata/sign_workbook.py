@@ -9,7 +9,8 @@ SPEC: {"decisions": {action_id or "Group N": text}, "approver": str, "role": str
        approver; by default a CAB member signing the same day, unless
        "no_second": true), "change_id": str,
        "plan_hash": str (optional, overwrites the hash),
-       "duplicate_first_row": bool, "rename_id": [old, new]}
+       "duplicate_first_row": bool, "rename_id": [old, new],
+       "set_group": [action_id, "Group N"] (edits the row's Group cell)}
 """
 import json
 import sys
@@ -34,6 +35,8 @@ for ws in wb.worksheets:
         if action in spec.get("decisions", {}):
             ws.cell(row=row, column=dec_col).value = spec["decisions"][action]
             ws.cell(row=row, column=com_col).value = "checked by phone, ticket CHG-%d" % row
+        if spec.get("set_group") and action == spec["set_group"][0]:
+            ws.cell(row=row, column=header.index("Group") + 1).value = spec["set_group"][1]
         if spec.get("rename_id") and action == spec["rename_id"][0]:
             ws.cell(row=row, column=id_col).value = spec["rename_id"][1]
     if spec.get("duplicate_first_row") and ws.title == "Plan":
