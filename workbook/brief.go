@@ -242,7 +242,7 @@ func writeBrief(f *excelize.File, st *styles, a *Audit, p *PlanBook, s *summary,
 		if r.Outcome == pipeline.Lost {
 			style = st.deletes
 		}
-		g.put(row, 5, 5, outcomePhrase(r.Outcome), style)
+		g.put(row, 5, 5, OutcomePhrase(r.Outcome), style)
 		id := r.ActionID
 		if id == "" {
 			id = "none: no Plan row changes it"

@@ -22,18 +22,6 @@ var outcomeWords = map[pipeline.CloudOutcome][2]string{
 	pipeline.UnknownOutcome: {"Unknown", "the cloud's value cannot be read, so what the switch does to it is unknown"},
 }
 
-// outcomeShort is one outcome as a short phrase for a table cell
-// ("number lost").
-var outcomeShort = map[pipeline.CloudOutcome]string{
-	pipeline.Lost:           "number lost",
-	pipeline.Changed:        "number changed",
-	pipeline.Filled:         "number added",
-	pipeline.Reformatted:    "reformatted",
-	pipeline.Cleaned:        "junk text removed",
-	pipeline.Unchanged:      "stays as it is",
-	pipeline.UnknownOutcome: "unknown",
-}
-
 func outcomeLabel(o pipeline.CloudOutcome) string {
 	if w, ok := outcomeWords[o]; ok {
 		return w[0]
@@ -41,12 +29,12 @@ func outcomeLabel(o pipeline.CloudOutcome) string {
 	return string(o)
 }
 
-func outcomePhrase(o pipeline.CloudOutcome) string {
-	if w, ok := outcomeShort[o]; ok {
-		return w
-	}
-	if o == "" {
-		return "not forecast"
+// OutcomePhrase is one outcome as a short phrase for a table cell or the
+// end of a sentence ("number lost"); the plan's "If approved" texts use it
+// too, so the brief and the rows say an outcome the same way.
+func OutcomePhrase(o pipeline.CloudOutcome) string {
+	if w, ok := outcomeForms[o]; ok {
+		return w[0]
 	}
 	return string(o)
 }

@@ -77,14 +77,14 @@ func adEffect(e *workbook.ActionEffect, a *pipeline.Action, ad []string) {
 	e.Deletes = a.Op == pipeline.OpDelete
 	name := "AD " + a.Attribute
 	if e.Deletes {
-		e.IfApproved = fmt.Sprintf("%s %s is deleted; after the switch the cloud is empty (%s)", name, values(a.Expected), outcomeWords(e.Approved))
+		e.IfApproved = fmt.Sprintf("%s %s is deleted; after the switch the cloud is empty (%s)", name, values(a.Expected), workbook.OutcomePhrase(e.Approved))
 	} else {
-		e.IfApproved = fmt.Sprintf("%s becomes %s; after the switch the cloud holds it (%s)", name, values(a.Value), outcomeWords(e.Approved))
+		e.IfApproved = fmt.Sprintf("%s becomes %s; after the switch the cloud holds it (%s)", name, values(a.Value), workbook.OutcomePhrase(e.Approved))
 	}
 	if len(ad) == 0 {
-		e.IfRejected = fmt.Sprintf("%s stays empty; after the switch the cloud is empty too (%s)", name, outcomeWords(e.Rejected))
+		e.IfRejected = fmt.Sprintf("%s stays empty; after the switch the cloud is empty too (%s)", name, workbook.OutcomePhrase(e.Rejected))
 	} else {
-		e.IfRejected = fmt.Sprintf("AD keeps %s; after the switch the cloud holds it (%s)", values(ad), outcomeWords(e.Rejected))
+		e.IfRejected = fmt.Sprintf("AD keeps %s; after the switch the cloud holds it (%s)", values(ad), workbook.OutcomePhrase(e.Rejected))
 	}
 }
 
@@ -110,24 +110,6 @@ func values(v []string) string {
 	return strings.Join(v, ", ")
 }
 
-// outcomeWords is an outcome for a board: what happens to the cloud's value.
-func outcomeWords(o pipeline.CloudOutcome) string {
-	switch o {
-	case pipeline.Lost:
-		return "the cloud's number is lost"
-	case pipeline.Changed:
-		return "the cloud's number is replaced"
-	case pipeline.Filled:
-		return "a number is added to the cloud"
-	case pipeline.Reformatted:
-		return "the same number, formatted as in AD"
-	case pipeline.Cleaned:
-		return "text that is no number leaves the cloud"
-	case pipeline.Unchanged:
-		return "the cloud does not change"
-	}
-	return "what the cloud holds now is unknown"
-}
 
 // riskyCandidate is a flip_now row that loses or changes a number.
 type riskyCandidate struct {
