@@ -110,7 +110,6 @@ func values(v []string) string {
 	return strings.Join(v, ", ")
 }
 
-
 // riskyCandidate is a flip_now row that loses or changes a number.
 type riskyCandidate struct {
 	row pipeline.ForecastRow
