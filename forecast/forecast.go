@@ -266,11 +266,11 @@ func Writes(actions []pipeline.Action, keep func(*pipeline.Action) bool) map[Key
 // order, and counts the outcomes. Rows are not kept: a million users make
 // two million rows a scenario. A row is valid only during the emit call
 // (its mobile lists are reused): copy what you keep.
-func (f *Forecaster) Stream(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action, emit func(*pipeline.ForecastRow) error) (Counts, error) {
+func (f *Forecaster) Stream(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes map[Key]*pipeline.Action, emit func(*pipeline.ForecastRow) error) (Counts, error) {
 	counts := Counts{}
 	var r pipeline.ForecastRow // one for the stream: emit must copy what it keeps
-	for i := range gaps {
-		vals, ok := f.scratchValues(&gaps[i])
+	for _, g := range gaps.All() {
+		vals, ok := f.scratchValues(g)
 		if !ok {
 			continue
 		}
@@ -290,7 +290,7 @@ func (f *Forecaster) Stream(s pipeline.Scenario, gaps []pipeline.Gap, writes map
 }
 
 // Rows is Stream into a slice, for small inputs and tests.
-func (f *Forecaster) Rows(s pipeline.Scenario, gaps []pipeline.Gap, writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
+func (f *Forecaster) Rows(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
 	var rows []pipeline.ForecastRow
 	counts, _ := f.Stream(s, gaps, writes, func(r *pipeline.ForecastRow) error {
 		rows = append(rows, Keep(r))

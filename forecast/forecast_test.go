@@ -40,7 +40,7 @@ func TestOutcome(t *testing.T) {
 }
 
 func TestRowsApplyTheWrite(t *testing.T) {
-	gaps := []pipeline.Gap{
+	gaps := pipeline.Slice[pipeline.Gap]{
 		{DN: "CN=A,DC=x", UPN: "a@x", MatchStatus: pipeline.Matched, MobileAD: "+44 20 7946 0000", MobileEntra: "+44 20 7946 0001", Region: "GB"},
 		{DN: "CN=B,DC=x", UPN: "b@x", MatchStatus: pipeline.Ambiguous, MobileAD: "1", MobileEntra: "2"},
 	}

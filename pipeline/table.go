@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"unsafe"
 
@@ -71,4 +72,51 @@ func (t *Table[T]) Release() {
 		rec.Release()
 	}
 	t.batches, t.decs, t.starts, t.n = nil, nil, nil, 0
+}
+
+// All yields the rows in order, each decoded into one value the iteration
+// reuses: a row is valid only until the next one is yielded (its strings
+// until Release), so copy what you keep.
+func (t *Table[T]) All() iter.Seq2[int, *T] {
+	return func(yield func(int, *T) bool) {
+		var row T
+		for b := range t.batches {
+			n := int(t.batches[b].NumRows())
+			for j := 0; j < n; j++ {
+				t.decs[b].row(unsafe.Pointer(&row), j)
+				if !yield(t.starts[b]+j, &row) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Rows are a table's rows for passes in table order, held either as Go
+// values (a Slice, for tests and small tables) or in Arrow memory (a
+// Table): the stages that hold a million gaps rows keep them as a Table,
+// whose buffers the garbage collector need not scan (docs/architecture.md,
+// "Memory").
+type Rows[T any] interface {
+	Len() int
+	// All yields every row in order; a yielded row may be valid only
+	// until the next.
+	All() iter.Seq2[int, *T]
+}
+
+// Slice is Rows over Go values.
+type Slice[T any] []T
+
+// Len is the number of rows.
+func (s Slice[T]) Len() int { return len(s) }
+
+// All yields a pointer to each element.
+func (s Slice[T]) All() iter.Seq2[int, *T] {
+	return func(yield func(int, *T) bool) {
+		for i := range s {
+			if !yield(i, &s[i]) {
+				return
+			}
+		}
+	}
 }

@@ -34,7 +34,15 @@ type Audit struct {
 	WeakEvidence bool                   // an export without sync flag/immutableId: join evidence is weaker
 	Parameters   map[string]string      // e.g. default_region
 	Tenant       []pipeline.TenantFlag  // tenant feature flags as read
-	Gaps         []pipeline.Gap         // every gaps row, in table order
+	Gaps         pipeline.Rows[pipeline.Gap] // every gaps row, in table order
+}
+
+// gaps are a.Gaps, or none when unset.
+func (a *Audit) gaps() pipeline.Rows[pipeline.Gap] {
+	if a.Gaps == nil {
+		return pipeline.Slice[pipeline.Gap](nil)
+	}
+	return a.Gaps
 }
 
 // Sheet names of the audit workbook. Gaps and Unmatched continue on
@@ -133,10 +141,10 @@ func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
 			return err
 		}
 	}
-	if err := writeGaps(f, st, a.Gaps, maxRows); err != nil {
+	if err := writeGaps(f, st, a.gaps(), maxRows); err != nil {
 		return fmt.Errorf("sheet %s: %w", GapsSheet, err)
 	}
-	if err := writeUnmatched(f, st, a.Gaps, maxRows); err != nil {
+	if err := writeUnmatched(f, st, a.gaps(), maxRows); err != nil {
 		return fmt.Errorf("sheet %s: %w", UnmatchedSheet, err)
 	}
 	if p == nil {

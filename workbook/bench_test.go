@@ -11,8 +11,8 @@ import (
 func BenchmarkWriteAudit(b *testing.B) {
 	a := &Audit{Snapshot: "snap", ToolVersion: "bench", Gaps: synthGaps(1_000_000)}
 	shown := 0
-	for i := range a.Gaps {
-		if showGap(&a.Gaps[i]) {
+	for _, g := range a.Gaps.All() {
+		if showGap(g) {
 			shown++
 		}
 	}

@@ -945,7 +945,7 @@ func TestSummaryOfPlan(t *testing.T) {
 		t.Errorf("rows to decide = %q", r)
 	}
 
-	a := &Audit{Gaps: []pipeline.Gap{
+	a := &Audit{Gaps: pipeline.Slice[pipeline.Gap]{
 		{MatchStatus: pipeline.Matched, MobileState: pipeline.MissingInAD, OtherMobileState: pipeline.Unverifiable, MobileEntra: "+1 425 555 0100", Effect: pipeline.ClearsCloud},
 		{MatchStatus: pipeline.Matched, MobileState: pipeline.InSync, OtherMobileState: pipeline.Unverifiable, OtherMobileAD: []string{"+1 425 555 0101"}, Effect: pipeline.NoEffect},
 	}}

@@ -108,10 +108,9 @@ func synced(s pipeline.MatchStatus) bool {
 func summarize(a *Audit) *summary {
 	match, mob, other := newTally(matchOrder), newTally(stateOrder), newTally(stateOrder)
 	eff, risk := newTally(effectOrder), newTally(riskOrder)
-	s := &summary{Rows: len(a.Gaps), Bypass: bypass(a.Tenant)}
+	s := &summary{Rows: a.gaps().Len(), Bypass: bypass(a.Tenant)}
 	domains := map[string]int{}
-	for i := range a.Gaps {
-		g := &a.Gaps[i]
+	for _, g := range a.gaps().All() {
 		if showGap(g) {
 			domains[domainOf(g.UPN)]++
 			s.Shown++

@@ -108,7 +108,7 @@ func TestBypass(t *testing.T) {
 }
 
 func TestNotes(t *testing.T) {
-	synced := func(n int, st pipeline.State) []pipeline.Gap {
+	synced := func(n int, st pipeline.State) pipeline.Slice[pipeline.Gap] {
 		g := make([]pipeline.Gap, n)
 		for i := range g {
 			g[i] = pipeline.Gap{MatchStatus: pipeline.Matched, MobileState: pipeline.InSync, OtherMobileState: st}

@@ -27,7 +27,7 @@ const (
 
 // fixtureGaps is a small gaps table whose every expected count is written out
 // in the tests. Rows 0, 1, 3, 6, 7 belong on Gaps; rows 3, 4, 5, 9 on Unmatched.
-func fixtureGaps() []pipeline.Gap {
+func fixtureGaps() pipeline.Slice[pipeline.Gap] {
 	return []pipeline.Gap{
 		0: {UPN: hostileHyperlink, DN: hostileAt, EntraID: "e0", MatchStatus: pipeline.Matched, MatchMethod: pipeline.ByAnchor,
 			MobileState: pipeline.MissingInAD, OtherMobileState: pipeline.Unverifiable, MobileEntra: hostileDDE,

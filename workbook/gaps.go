@@ -67,16 +67,16 @@ func unmatchedRow(row []any, g *pipeline.Gap) []any {
 }
 
 // writeGaps streams the rows worth a reviewer's look onto Gaps, Gaps (2), ….
-func writeGaps(f *excelize.File, st *styles, gaps []pipeline.Gap, maxRows int) error {
+func writeGaps(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], maxRows int) error {
 	t := newTableWriter(f, st, GapsSheet, gapColumns, maxRows)
 	// Fourteen columns print legibly only two pages wide; the UPN repeats.
 	t.pagesWide, t.wrapAll = 2, true
 	row := make([]any, 0, len(gapColumns))
-	for i := range gaps {
-		if !showGap(&gaps[i]) {
+	for _, g := range gaps.All() {
+		if !showGap(g) {
 			continue
 		}
-		row = gapRow(row, &gaps[i], st)
+		row = gapRow(row, g, st)
 		if err := t.add(row); err != nil {
 			return err
 		}
@@ -86,14 +86,14 @@ func writeGaps(f *excelize.File, st *styles, gaps []pipeline.Gap, maxRows int) e
 
 // writeUnmatched streams every row that is not a clean match, including
 // ambiguous and conflicting ones, onto Unmatched, Unmatched (2), ….
-func writeUnmatched(f *excelize.File, st *styles, gaps []pipeline.Gap, maxRows int) error {
+func writeUnmatched(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], maxRows int) error {
 	t := newTableWriter(f, st, UnmatchedSheet, unmatchedColumns, maxRows)
 	row := make([]any, 0, len(unmatchedColumns))
-	for i := range gaps {
-		if gaps[i].MatchStatus == pipeline.Matched {
+	for _, g := range gaps.All() {
+		if g.MatchStatus == pipeline.Matched {
 			continue
 		}
-		row = unmatchedRow(row, &gaps[i])
+		row = unmatchedRow(row, g)
 		if err := t.add(row); err != nil {
 			return err
 		}

@@ -60,7 +60,10 @@ func LoadAudit(dir string, m *pipeline.Manifest) (*Audit, error) {
 	if a.Tenant, err = pipeline.ReadRows[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable))); err != nil {
 		return nil, err
 	}
-	if a.Gaps, err = pipeline.ReadRows[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable))); err != nil {
+	// Held in Arrow memory: a million gaps rows as Go values would give
+	// the garbage collector tens of millions of pointers to scan on every
+	// cycle of a plan (docs/architecture.md, "Memory").
+	if a.Gaps, err = pipeline.LoadTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable))); err != nil {
 		return nil, err
 	}
 	return a, nil

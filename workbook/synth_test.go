@@ -9,7 +9,7 @@ import (
 // synthGaps builds n deterministic gaps rows shaped like a large tenant: 40 %
 // with something to look at, 3 % unmatched, the rest in sync. Directory-ish
 // values vary per row so compression and string handling see realistic data.
-func synthGaps(n int) []pipeline.Gap {
+func synthGaps(n int) pipeline.Slice[pipeline.Gap] {
 	gaps := make([]pipeline.Gap, n)
 	for i := range gaps {
 		g := &gaps[i]

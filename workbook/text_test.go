@@ -47,7 +47,7 @@ func TestWriteAuditOddValues(t *testing.T) {
 	for i := range long {
 		long[i] = "+1 425 555 0100"
 	}
-	a := &Audit{Gaps: []pipeline.Gap{{
+	a := &Audit{Gaps: pipeline.Slice[pipeline.Gap]{{
 		UPN: "ctl\x01\x1b@corp.example", DN: "CN=Line\nBreak,DC=corp", MatchStatus: pipeline.Matched,
 		MobileState: pipeline.Mismatch, OtherMobileState: pipeline.Mismatch, OtherMobileAD: long,
 		Effect: pipeline.OverwritesCloud, Risk: pipeline.RiskMedium,

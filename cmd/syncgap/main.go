@@ -74,7 +74,7 @@ func main() {
 
 func newRoot() *cobra.Command {
 	var verbose bool
-	var cpuprofile string
+	var cpuprofile, memprofile string
 	var stopProfile func()
 	root := &cobra.Command{
 		Use:   "syncgap",
@@ -118,11 +118,19 @@ source tree describes the stages and the tables between them.
 			if stopProfile != nil {
 				stopProfile()
 			}
+			if memprofile != "" {
+				if f, err := os.Create(memprofile); err == nil {
+					pprof.Lookup("allocs").WriteTo(f, 0)
+					f.Close()
+				}
+			}
 		},
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail")
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&memprofile, "memprofile", "", "write an allocation profile (for performance work)")
+	root.PersistentFlags().MarkHidden("memprofile")
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),

@@ -202,7 +202,7 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 // writeDecidedForecast writes the as_decided forecast: every matched value
 // with the approved AD change applied, if any, and the rest as they are.
 func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, forecast.Counts, error) {
-	gaps, err := pipeline.ReadRows[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
+	gaps, err := pipeline.LoadTable[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // fills the PlanBook fields of the Decision brief (docs/rules.md,
 // "Forecast"). It streams: neither the rows nor a map per value are kept,
 // since a million users make four million rows.
-func brief(gaps []pipeline.Gap, actions []pipeline.Action, book *workbook.PlanBook, emit func(*pipeline.ForecastRow) error) error {
+func brief(gaps pipeline.Rows[pipeline.Gap], actions []pipeline.Action, book *workbook.PlanBook, emit func(*pipeline.ForecastRow) error) error {
 	fc := forecast.New()
 	writes := forecast.Writes(actions, func(*pipeline.Action) bool { return true })
 	at := make(map[*pipeline.Action]int, len(writes))
@@ -118,16 +118,16 @@ type riskyCandidate struct {
 // riskiest are up to ten values the switch loses or changes as things
 // stand, worst first: numbers lost before numbers replaced, high risk
 // before lower, then in table order.
-func riskiest(gaps []pipeline.Gap, cands []riskyCandidate, writes map[forecast.Key]*pipeline.Action) []workbook.RiskyValue {
+func riskiest(gaps pipeline.Rows[pipeline.Gap], cands []riskyCandidate, writes map[forecast.Key]*pipeline.Action) []workbook.RiskyValue {
 	rank := map[pipeline.CloudOutcome]int{pipeline.Lost: 0, pipeline.Changed: 1}
 	risk := map[pipeline.Risk]int{pipeline.RiskHigh: 0, pipeline.RiskMedium: 1, pipeline.RiskLow: 2, pipeline.RiskNone: 3}
 	byDN := make(map[string]pipeline.Risk, len(cands))
 	for _, c := range cands {
 		byDN[c.row.DN] = ""
 	}
-	for i := range gaps {
-		if _, ok := byDN[gaps[i].DN]; ok {
-			byDN[gaps[i].DN] = gaps[i].Risk
+	for _, g := range gaps.All() {
+		if _, ok := byDN[g.DN]; ok {
+			byDN[g.DN] = g.Risk
 		}
 	}
 	key := func(c riskyCandidate) int { return rank[c.row.Outcome]*10 + risk[byDN[c.row.DN]] }
@@ -145,10 +145,9 @@ func riskiest(gaps []pipeline.Gap, cands []riskyCandidate, writes map[forecast.K
 
 // differences counts users with a difference (an unknown cloud side alone
 // is none) by top-level OU and by country, largest first.
-func differences(gaps []pipeline.Gap) (byOU, byCountry []workbook.NamedCount) {
+func differences(gaps pipeline.Rows[pipeline.Gap]) (byOU, byCountry []workbook.NamedCount) {
 	ou, country := map[string]int{}, map[string]int{}
-	for i := range gaps {
-		g := &gaps[i]
+	for _, g := range gaps.All() {
 		if !differs(g.MobileState) && !differs(g.OtherMobileState) {
 			continue
 		}

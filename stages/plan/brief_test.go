@@ -54,7 +54,7 @@ func TestForecastByStatePolicyDecision(t *testing.T) {
 			}
 			book := &workbook.PlanBook{Actions: acts}
 			var rows []pipeline.ForecastRow
-			if err := brief([]pipeline.Gap{g}, acts, book, func(r *pipeline.ForecastRow) error { rows = append(rows, forecast.Keep(r)); return nil }); err != nil {
+			if err := brief(pipeline.Slice[pipeline.Gap]{g}, acts, book, func(r *pipeline.ForecastRow) error { rows = append(rows, forecast.Keep(r)); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			w := tt.want[policy]

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"log/slog"
 	"strings"
+	"time"
 
 	"syncgap/pipeline"
 	"syncgap/planfile"
@@ -50,10 +52,12 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	if err := checkLifecycle(env, cfg.Replace); err != nil {
 		return none, err
 	}
+	start := time.Now()
 	a, err := workbook.LoadAudit(env.Dir, env.Manifest)
 	if err != nil {
 		return none, err
 	}
+	slog.Debug("loaded the audit", "stage", "plan", "gaps", a.Gaps.Len(), "elapsed", time.Since(start).Round(time.Millisecond))
 	for _, f := range a.Tenant {
 		if strings.EqualFold(f.Feature, pipeline.BypassFeature) {
 			cfg.Bypass = f.Enabled
@@ -64,8 +68,8 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 		return none, err
 	}
 	var actions []pipeline.Action
-	for i := range a.Gaps {
-		if actions, err = p.Row(actions, &a.Gaps[i]); err != nil {
+	for i, g := range a.Gaps.All() {
+		if actions, err = p.Row(actions, g); err != nil {
 			return none, err
 		}
 		if i%65536 == 0 {
@@ -84,6 +88,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 		}
 	}
 
+	slog.Debug("planned", "stage", "plan", "actions", len(actions), "elapsed", time.Since(start).Round(time.Millisecond))
 	hash := planfile.Hash(env.Inputs, env.Params, actions)
 	var notes []string
 	if p.Stats.BypassOn {
@@ -102,11 +107,13 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	if err := brief(a.Gaps, actions, book, fw.Write); err != nil {
 		return none, err
 	}
+	slog.Debug("forecast", "stage", "plan", "rows", fw.Rows(), "elapsed", time.Since(start).Round(time.Millisecond))
 	// The forecast's row groups encode in the background while the
 	// workbook is written: the two largest costs of a plan, on two cores.
 	if err := planfile.Write(env, a, book); err != nil {
 		return none, err
 	}
+	slog.Debug("wrote the plan and workbook", "stage", "plan", "elapsed", time.Since(start).Round(time.Millisecond))
 	out, err := fw.Commit()
 	if err != nil {
 		return none, err

@@ -40,7 +40,7 @@ func run(ctx context.Context, env *pipeline.Env, _ Config) (Summary, error) {
 	if err := workbook.WriteAudit(env.Path(workbook.File), a); err != nil {
 		return Summary{}, err
 	}
-	out, err := workbook.Output(env.Dir, int64(len(a.Gaps)))
+	out, err := workbook.Output(env.Dir, int64(a.Gaps.Len()))
 	if err != nil {
 		return Summary{}, err
 	}
