@@ -13,6 +13,7 @@ package workbook
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -26,14 +27,14 @@ type Audit struct {
 	// tables, the same wherever the snapshot is copied or replayed (a
 	// directory path would change with both).
 	Snapshot     string
-	ADReadAt     time.Time              // when extract-ad finished reading AD (zero: unknown)
-	CloudReadAt  time.Time              // when extract-entra finished reading Entra ID
-	ToolVersion  string                 // version of the tool that wrote the workbook
-	Inputs       []pipeline.InputRecord // external inputs with SHA-256 (the LDIF, export files)
-	Formats      []string               // detected Entra formats, for the Summary
-	WeakEvidence bool                   // an export without sync flag/immutableId: join evidence is weaker
-	Parameters   map[string]string      // e.g. default_region
-	Tenant       []pipeline.TenantFlag  // tenant feature flags as read
+	ADReadAt     time.Time                   // when extract-ad finished reading AD (zero: unknown)
+	CloudReadAt  time.Time                   // when extract-entra finished reading Entra ID
+	ToolVersion  string                      // version of the tool that wrote the workbook
+	Inputs       []pipeline.InputRecord      // external inputs with SHA-256 (the LDIF, export files)
+	Formats      []string                    // detected Entra formats, for the Summary
+	WeakEvidence bool                        // an export without sync flag/immutableId: join evidence is weaker
+	Parameters   map[string]string           // e.g. default_region
+	Tenant       []pipeline.TenantFlag       // tenant feature flags as read
 	Gaps         pipeline.Rows[pipeline.Gap] // every gaps row, in table order
 }
 
@@ -77,11 +78,17 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.
 	defer f.Close()
-	f.SetZipWriter(newSortedZip)
-
-	if err := build(f, a, p, maxRows); err != nil {
+	rows := map[string]*sheetRows{}
+	if err := build(f, a, p, maxRows, rows); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	parts := map[string]*sheetRows{}
+	for id, name := range f.GetSheetMap() {
+		if r := rows[name]; r != nil {
+			parts["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = r
+		}
+	}
+	f.SetZipWriter(zipWithRows(parts))
 	sortContentTypes(f)
 	out, err := pipeline.CreateAtomic(path)
 	if err != nil {
@@ -97,11 +104,12 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 // build lays out all sheets in f. The audit workbook: Summary, Gaps,
 // Unmatched. The plan workbook: Decision brief, Plan, Sign-off, Summary,
 // Review, Gaps, Unmatched, Glossary (each data sheet continuing on "(2)", …).
-func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int) error {
+func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int, rows map[string]*sheetRows) error {
 	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
+	st.rows = rows
 	first := SummarySheet
 	if p != nil {
 		first = BriefSheet
@@ -205,6 +213,11 @@ type styles struct {
 	noteFormula          int // a small grey sentence computed by a formula
 	headerRight          int // a header over numbers
 	labelWrap            int // a bold label that wraps
+
+	// rows collects the data rows of the streamed sheets, by sheet name,
+	// for the zip writer to splice in (sheetRows); shared by every sheet
+	// writer of the workbook, like the style ids.
+	rows map[string]*sheetRows
 }
 
 // textFormat is Excel's built-in "@" number format.

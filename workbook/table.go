@@ -28,9 +28,10 @@ type column struct {
 // over the data, and rows continuing on "Name (2)", "Name (3)", … once a
 // sheet holds maxRows rows, so nothing is ever truncated.
 //
-// It uses excelize's StreamWriter, which writes every string as an inline
-// string cell (t="inlineStr"): never a formula, never a number, whatever the
-// text looks like.
+// excelize's StreamWriter writes each sheet's frame and header row; the data
+// rows are written by sheetRows in the XML the StreamWriter would write,
+// every string an inline string cell (t="inlineStr"): never a formula,
+// never a number, whatever the text looks like.
 type tableWriter struct {
 	f       *excelize.File
 	st      *styles
@@ -54,7 +55,8 @@ type tableWriter struct {
 	part  int // 1 for the first sheet
 	sheet string
 	sw    *excelize.StreamWriter
-	row   int // last row written on the current sheet
+	data  *sheetRows // the current sheet's data rows
+	row   int        // last row written on the current sheet
 }
 
 func newTableWriter(f *excelize.File, st *styles, base string, cols []column, maxRows int) *tableWriter {
@@ -91,6 +93,7 @@ func (t *tableWriter) start() error {
 	// value a reviewer types into one stays text as well. The stream writer
 	// emits <cols> in the order of the calls, each call moving its column
 	// to the front, and Excel wants them ascending: so, last column first.
+	colStyle := make([]int, len(t.cols))
 	for i := len(t.cols) - 1; i >= 0; i-- {
 		c := t.cols[i]
 		style := t.st.text
@@ -108,7 +111,13 @@ func (t *tableWriter) start() error {
 		if err := sw.SetColStyle(i+1, i+1, style); err != nil {
 			return err
 		}
+		colStyle[i] = style
 	}
+	data, err := newSheetRows(colStyle)
+	if err != nil {
+		return err
+	}
+	t.data = data
 	if err := sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
@@ -139,12 +148,10 @@ func (t *tableWriter) add(vals []any) error {
 		}
 	}
 	t.row++
-	// "A"+row is what CoordinatesToCellName would build, without its checks
-	// and allocation; row is bounded by maxRows.
-	if h := t.height(vals); h > 0 {
-		return t.sw.SetRow("A"+strconv.Itoa(t.row), vals, excelize.RowOpts{Height: h})
+	if err := t.data.add(t.row, vals, t.height(vals)); err != nil {
+		return fmt.Errorf("sheet %s: %w", t.sheet, err)
 	}
-	return t.sw.SetRow("A"+strconv.Itoa(t.row), vals)
+	return nil
 }
 
 // textLines is how many lines s takes wrapped in a column width units
@@ -218,8 +225,14 @@ func (t *tableWriter) finish() error {
 			return fmt.Errorf("protect %s: %w", t.sheet, err)
 		}
 	}
+	if t.data.rows > 0 {
+		if err := t.data.finish(); err != nil {
+			return err
+		}
+		t.st.rows[t.sheet] = t.data
+	}
 	err = t.sw.Flush()
-	t.sw = nil
+	t.sw, t.data = nil, nil
 	return err
 }
 

@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -31,6 +30,11 @@ type sortedZip struct {
 	w     io.Writer
 	parts []*zipPart
 	cur   *zipPart
+	// rows are data rows written without excelize, by part name, spliced
+	// into the part before its </sheetData> (see sheetRows).
+	rows    map[string]*sheetRows
+	splice  *splicer // the current part's, if it has rows
+	spliced int
 }
 
 var _ excelize.ZipWriter = (*sortedZip)(nil)
@@ -40,18 +44,81 @@ type zipPart struct {
 	name string
 	data bytes.Buffer // raw deflate stream
 	fw   *flate.Writer
-	crc  hash.Hash32
+	crc  uint32
 	size uint64
 }
 
 func (p *zipPart) Write(b []byte) (int, error) {
-	p.crc.Write(b)
+	p.crc = crc32.Update(p.crc, crc32.IEEETable, b)
 	p.size += uint64(len(b))
 	return p.fw.Write(b)
 }
 
+// insert appends rows' compressed XML to the part. Deflate streams
+// concatenate at a sync flush: the part's stream so far is flushed to a
+// byte boundary, rows' stream (itself ended by a sync flush) follows, and a
+// new compressor takes the rest of the part.
+func (p *zipPart) insert(rows *sheetRows) error {
+	if err := p.fw.Flush(); err != nil {
+		return err
+	}
+	p.data.Write(rows.out.Bytes())
+	p.crc = crc32Combine(p.crc, rows.crc, rows.size)
+	p.size += uint64(rows.size)
+	rows.out = bytes.Buffer{}
+	fw, err := flate.NewWriter(&p.data, flate.BestSpeed)
+	p.fw = fw
+	return err
+}
+
+// sheetDataEnd is where spliced rows go: after the rows excelize wrote
+// (the header) and before the elements that follow the sheet data. It
+// cannot occur in cell text, which is escaped.
+var sheetDataEnd = []byte("</sheetData>")
+
+// splicer passes a part through to p and inserts rows before its first
+// </sheetData>, holding back the bytes that may begin one.
+type splicer struct {
+	p    *zipPart
+	rows *sheetRows
+	done bool
+	tail []byte
+}
+
+func (s *splicer) Write(b []byte) (int, error) {
+	if s.done {
+		return s.p.Write(b)
+	}
+	data := append(s.tail, b...)
+	if i := bytes.Index(data, sheetDataEnd); i >= 0 {
+		if _, err := s.p.Write(data[:i]); err != nil {
+			return 0, err
+		}
+		if err := s.p.insert(s.rows); err != nil {
+			return 0, err
+		}
+		s.done, s.tail = true, nil
+		if _, err := s.p.Write(data[i:]); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	keep := min(len(data), len(sheetDataEnd)-1)
+	if _, err := s.p.Write(data[:len(data)-keep]); err != nil {
+		return 0, err
+	}
+	s.tail = append([]byte(nil), data[len(data)-keep:]...)
+	return len(b), nil
+}
+
 // newSortedZip is the factory handed to excelize.File.SetZipWriter.
 func newSortedZip(w io.Writer) excelize.ZipWriter { return &sortedZip{w: w} }
+
+// zipWithRows is the factory for a workbook some of whose sheets have rows
+// written by sheetRows, keyed by part name.
+func zipWithRows(rows map[string]*sheetRows) func(io.Writer) excelize.ZipWriter {
+	return func(w io.Writer) excelize.ZipWriter { return &sortedZip{w: w, rows: rows} }
+}
 
 // Create starts a new member; the previous one is complete at this point
 // because excelize writes members strictly one after another.
@@ -59,7 +126,7 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 	if err := z.finishPart(); err != nil {
 		return nil, err
 	}
-	p := &zipPart{name: name, crc: crc32.NewIEEE()}
+	p := &zipPart{name: name}
 	fw, err := flate.NewWriter(&p.data, flate.BestSpeed)
 	if err != nil {
 		return nil, err
@@ -67,6 +134,10 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 	p.fw = fw
 	z.cur = p
 	z.parts = append(z.parts, p)
+	if rows := z.rows[name]; rows != nil {
+		z.splice = &splicer{p: p, rows: rows}
+		return z.splice, nil
+	}
 	return p, nil
 }
 
@@ -80,6 +151,13 @@ func (z *sortedZip) finishPart() error {
 	if z.cur == nil {
 		return nil
 	}
+	if s := z.splice; s != nil {
+		z.splice = nil
+		if !s.done {
+			return fmt.Errorf("zip: %s has no %s to put its %d rows before", z.cur.name, sheetDataEnd, s.rows.rows)
+		}
+		z.spliced++
+	}
 	err := z.cur.fw.Close()
 	z.cur = nil
 	return err
@@ -89,6 +167,9 @@ func (z *sortedZip) finishPart() error {
 func (z *sortedZip) Close() error {
 	if err := z.finishPart(); err != nil {
 		return err
+	}
+	if z.spliced != len(z.rows) {
+		return fmt.Errorf("zip: rows for %d sheets, %d of them written", len(z.rows), z.spliced)
 	}
 	parts := append([]*zipPart(nil), z.parts...)
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].name < parts[j].name })
@@ -101,7 +182,7 @@ func (z *sortedZip) Close() error {
 		w, err := zw.CreateRaw(&zip.FileHeader{
 			Name:               p.name,
 			Method:             zip.Deflate,
-			CRC32:              p.crc.Sum32(),
+			CRC32:              p.crc,
 			CompressedSize64:   uint64(p.data.Len()),
 			UncompressedSize64: p.size,
 		})
@@ -114,4 +195,55 @@ func (z *sortedZip) Close() error {
 		p.data = bytes.Buffer{} // release as we go
 	}
 	return zw.Close()
+}
+
+// crc32Combine is the CRC-32 of A followed by B from crcA, crcB and the
+// length of B (zlib's crc32_combine): multiplying crcA by x^(8·lenB) in
+// GF(2), by repeated squaring of the operator that appends a zero bit.
+func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
+	if lenB <= 0 {
+		return crcA
+	}
+	var even, odd [32]uint32
+	odd[0] = crc32.IEEE // the operator for one zero bit
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four
+	for {
+		gf2Square(&even, &odd) // one zero byte, then 4, 16, …
+		if lenB&1 != 0 {
+			crcA = gf2Times(&even, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&odd, crcA)
+		}
+		if lenB >>= 1; lenB == 0 {
+			break
+		}
+	}
+	return crcA ^ crcB
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
 }
