@@ -8,6 +8,8 @@
 package forecast
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 
 	"syncgap/phone"
@@ -249,54 +251,108 @@ type Key struct{ dn, attr string }
 // KeyOf is the key of dn's attribute.
 func KeyOf(dn, attr string) Key { return Key{dn, attr} }
 
-// Writes indexes the AD writes among actions that keep selects, by the
-// value they change.
-func Writes(actions []pipeline.Action, keep func(*pipeline.Action) bool) map[Key]*pipeline.Action {
-	m := map[Key]*pipeline.Action{}
-	for i := range actions {
-		if a := &actions[i]; a.Target == pipeline.TargetAD && a.Kind.Writes() && keep(a) {
-			m[KeyOf(a.DN, a.Attribute)] = a
-		}
-	}
-	return m
+// Writes are the AD writes among a plan's actions, in the plan's order,
+// which is the gaps table's: the planner makes each row's actions in turn.
+// A stream walks them beside the gaps rows, comparing a DN a row where a
+// map would hash one a value: four million lookups cost a million-user
+// plan seconds.
+type Writes struct {
+	list  []*pipeline.Action
+	byKey map[Key]*pipeline.Action // built on the first Lookup
 }
 
-// Stream forecasts scenario s for every matched value in gaps, applying
-// the write writes holds for it, if any, hands each row to emit in table
-// order, and counts the outcomes. Rows are not kept: a million users make
-// two million rows a scenario. A row is valid only during the emit call
-// (its mobile lists are reused): copy what you keep.
-func (f *Forecaster) Stream(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes map[Key]*pipeline.Action, emit func(*pipeline.ForecastRow) error) (Counts, error) {
+// NewWrites picks the AD writes among actions that keep selects.
+func NewWrites(actions []pipeline.Action, keep func(*pipeline.Action) bool) *Writes {
+	w := &Writes{}
+	for i := range actions {
+		if a := &actions[i]; a.Target == pipeline.TargetAD && a.Kind.Writes() && keep(a) {
+			w.list = append(w.list, a)
+		}
+	}
+	return w
+}
+
+// Len is the number of writes.
+func (w *Writes) Len() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.list)
+}
+
+// Lookup is the write of dn's attribute, if any, for the odd question
+// outside a stream.
+func (w *Writes) Lookup(dn, attr string) *pipeline.Action {
+	if w.Len() == 0 {
+		return nil
+	}
+	if w.byKey == nil {
+		w.byKey = make(map[Key]*pipeline.Action, len(w.list))
+		for _, a := range w.list {
+			w.byKey[KeyOf(a.DN, a.Attribute)] = a
+		}
+	}
+	return w.byKey[KeyOf(dn, attr)]
+}
+
+// ErrWritesOrder: the writes do not follow the gaps rows, so the plan was
+// not made from these gaps.
+var ErrWritesOrder = errors.New("the plan's AD writes do not follow the gaps table's order")
+
+// Stream forecasts scenario s for every matched value in gaps and hands
+// each row to emit in table order, with the write writes holds for the
+// value, if any; flip_now leaves AD as it is, the other scenarios apply
+// the write. It counts the outcomes. Rows are not kept: a million users
+// make two million rows a scenario. A row is valid only during the emit
+// call (its mobile lists are reused): copy what you keep.
+func (f *Forecaster) Stream(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes *Writes, emit func(*pipeline.ForecastRow, *pipeline.Action) error) (Counts, error) {
 	counts := Counts{}
+	var list []*pipeline.Action
+	if writes != nil {
+		list = writes.list
+	}
+	next := 0
 	var r pipeline.ForecastRow // one for the stream: emit must copy what it keeps
 	for _, g := range gaps.All() {
 		vals, ok := f.scratchValues(g)
 		if !ok {
 			continue
 		}
-		for _, v := range vals {
-			var a *pipeline.Action
-			if len(writes) > 0 {
-				a = writes[KeyOf(v.Gap.DN, v.Attribute)]
+		var acts [2]*pipeline.Action // mobile, otherMobile
+		for next < len(list) && list[next].DN == g.DN {
+			if a := list[next]; a.Attribute == Attributes[0] {
+				acts[0] = a
+			} else if a.Attribute == Attributes[1] {
+				acts[1] = a
 			}
-			r = f.Row(s, v, a)
+			next++
+		}
+		for k, v := range vals {
+			apply := acts[k]
+			if s == pipeline.FlipNow {
+				apply = nil
+			}
+			r = f.Row(s, v, apply)
 			counts.Add(&r)
-			if err := emit(&r); err != nil {
+			if err := emit(&r, acts[k]); err != nil {
 				return counts, err
 			}
 		}
+	}
+	if next < len(list) {
+		return counts, fmt.Errorf("forecast %s: %w (at %s %s)", s, ErrWritesOrder, pipeline.QuoteValues([]string{list[next].DN}), list[next].Attribute)
 	}
 	return counts, nil
 }
 
 // Rows is Stream into a slice, for small inputs and tests.
-func (f *Forecaster) Rows(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes map[Key]*pipeline.Action) ([]pipeline.ForecastRow, Counts) {
+func (f *Forecaster) Rows(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes *Writes) ([]pipeline.ForecastRow, Counts, error) {
 	var rows []pipeline.ForecastRow
-	counts, _ := f.Stream(s, gaps, writes, func(r *pipeline.ForecastRow) error {
+	counts, err := f.Stream(s, gaps, writes, func(r *pipeline.ForecastRow, _ *pipeline.Action) error {
 		rows = append(rows, Keep(r))
 		return nil
 	})
-	return rows, counts
+	return rows, counts, err
 }
 
 // cloneList copies a list, keeping nil apart from empty.

@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"errors"
 	"testing"
 
 	"syncgap/pipeline"
@@ -47,7 +48,10 @@ func TestRowsApplyTheWrite(t *testing.T) {
 	write := pipeline.Action{ActionID: "id1", Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: "CN=A,DC=x", Attribute: "mobile",
 		Expected: []string{"+44 20 7946 0000"}, Value: []string{"+44 20 7946 0001"}}
 	f := New()
-	rows, counts := f.Rows(pipeline.ApproveAll, gaps, Writes([]pipeline.Action{write}, func(*pipeline.Action) bool { return true }))
+	rows, counts, err := f.Rows(pipeline.ApproveAll, gaps, NewWrites([]pipeline.Action{write}, func(*pipeline.Action) bool { return true }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rows) != 2 {
 		t.Fatalf("%d rows, want 2 (the ambiguous user has none)", len(rows))
 	}
@@ -57,7 +61,10 @@ func TestRowsApplyTheWrite(t *testing.T) {
 	if r := rows[1]; r.Attribute != "otherMobile" || r.Outcome != pipeline.UnknownOutcome || r.CloudBefore != nil {
 		t.Errorf("otherMobile row %+v", r)
 	}
-	flip, _ := f.Rows(pipeline.FlipNow, gaps, nil)
+	flip, _, err := f.Rows(pipeline.FlipNow, gaps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if flip[0].Outcome != pipeline.Changed || flip[0].ActionID != "" {
 		t.Errorf("flip_now row %+v", flip[0])
 	}
@@ -80,5 +87,34 @@ func TestKnownFormsAgreeWithParsing(t *testing.T) {
 		if got, want := f.Row(pipeline.AsDecided, v, a).Outcome, f.Outcome(v.Cloud, after, "GB"); got != want {
 			t.Errorf("after %q: %s with the known forms, %s parsing", after, got, want)
 		}
+	}
+}
+
+// TestStreamRefusesWritesOutOfOrder: the stream walks the writes beside the
+// gaps rows, so writes in another order (a plan made from other gaps) are
+// an error, never writes silently left out.
+func TestStreamRefusesWritesOutOfOrder(t *testing.T) {
+	gap := func(dn string) pipeline.Gap {
+		return pipeline.Gap{DN: dn, UPN: dn + "@x", MatchStatus: pipeline.Matched, MobileAD: "+44 20 7946 0000", MobileEntra: "+44 20 7946 0001", Region: "GB"}
+	}
+	write := func(dn string) pipeline.Action {
+		return pipeline.Action{ActionID: dn, Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: dn, Attribute: "mobile",
+			Expected: []string{"+44 20 7946 0000"}, Value: []string{"+44 20 7946 0001"}}
+	}
+	gaps := pipeline.Slice[pipeline.Gap]{gap("CN=A"), gap("CN=B"), gap("CN=C")}
+	all := func(*pipeline.Action) bool { return true }
+	rows, _, err := New().Rows(pipeline.ApproveAll, gaps, NewWrites([]pipeline.Action{write("CN=A"), write("CN=C")}, all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].ActionID != "CN=A" || rows[2].ActionID != "" || rows[4].ActionID != "CN=C" {
+		t.Errorf("writes applied to %q %q %q, want CN=A, none, CN=C", rows[0].ActionID, rows[2].ActionID, rows[4].ActionID)
+	}
+	_, _, err = New().Rows(pipeline.ApproveAll, gaps, NewWrites([]pipeline.Action{write("CN=C"), write("CN=A")}, all))
+	if !errors.Is(err, ErrWritesOrder) {
+		t.Errorf("writes out of order: %v, want ErrWritesOrder", err)
+	}
+	if a := NewWrites([]pipeline.Action{write("CN=C"), write("CN=A")}, all).Lookup("CN=A", "mobile"); a == nil || a.ActionID != "CN=A" {
+		t.Errorf("Lookup = %v", a)
 	}
 }

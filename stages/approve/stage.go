@@ -212,12 +212,12 @@ func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approval
 			ok[a.ActionID] = true
 		}
 	}
-	writes := forecast.Writes(actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	writes := forecast.NewWrites(actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
 	w, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastDecidedTable)
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}
-	counts, err := forecast.New().Stream(pipeline.AsDecided, gaps, writes, w.Write)
+	counts, err := forecast.New().Stream(pipeline.AsDecided, gaps, writes, func(r *pipeline.ForecastRow, _ *pipeline.Action) error { return w.Write(r) })
 	if err != nil {
 		w.Abort()
 		return pipeline.OutputRecord{}, nil, err

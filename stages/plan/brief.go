@@ -17,17 +17,17 @@ import (
 // since a million users make four million rows.
 func brief(gaps pipeline.Rows[pipeline.Gap], actions []pipeline.Action, book *workbook.PlanBook, emit func(*pipeline.ForecastRow) error) error {
 	fc := forecast.New()
-	writes := forecast.Writes(actions, func(*pipeline.Action) bool { return true })
-	at := make(map[*pipeline.Action]int, len(writes))
+	writes := forecast.NewWrites(actions, func(*pipeline.Action) bool { return true })
+	at := make(map[*pipeline.Action]int, len(actions))
 	for i := range actions {
 		at[&actions[i]] = i
 	}
 	book.Effects = make([]workbook.ActionEffect, len(actions))
-	kept := make(map[int][]string, len(writes)) // action -> the AD value rejecting it keeps
+	kept := make(map[int][]string, writes.Len()) // action -> the AD value rejecting it keeps
 	fixed := forecast.Counts{}
 	var risky []riskyCandidate
-	flip, err := fc.Stream(pipeline.FlipNow, gaps, nil, func(r *pipeline.ForecastRow) error {
-		if a := writes[forecast.KeyOf(r.DN, r.Attribute)]; len(writes) > 0 && a != nil {
+	flip, err := fc.Stream(pipeline.FlipNow, gaps, writes, func(r *pipeline.ForecastRow, a *pipeline.Action) error {
+		if a != nil {
 			i := at[a]
 			book.Effects[i].Rejected, kept[i] = r.Outcome, slices.Clone(r.CloudAfter)
 		} else {
@@ -42,9 +42,9 @@ func brief(gaps pipeline.Rows[pipeline.Gap], actions []pipeline.Action, book *wo
 		return err
 	}
 	// An approve_all row that applies an action is what approving it does.
-	all, err := fc.Stream(pipeline.ApproveAll, gaps, writes, func(r *pipeline.ForecastRow) error {
-		if r.ActionID != "" {
-			book.Effects[at[writes[forecast.KeyOf(r.DN, r.Attribute)]]].Approved = r.Outcome
+	all, err := fc.Stream(pipeline.ApproveAll, gaps, writes, func(r *pipeline.ForecastRow, a *pipeline.Action) error {
+		if a != nil {
+			book.Effects[at[a]].Approved = r.Outcome
 		}
 		return emit(r)
 	})
@@ -118,7 +118,7 @@ type riskyCandidate struct {
 // riskiest are up to ten values the switch loses or changes as things
 // stand, worst first: numbers lost before numbers replaced, high risk
 // before lower, then in table order.
-func riskiest(gaps pipeline.Rows[pipeline.Gap], cands []riskyCandidate, writes map[forecast.Key]*pipeline.Action) []workbook.RiskyValue {
+func riskiest(gaps pipeline.Rows[pipeline.Gap], cands []riskyCandidate, writes *forecast.Writes) []workbook.RiskyValue {
 	rank := map[pipeline.CloudOutcome]int{pipeline.Lost: 0, pipeline.Changed: 1}
 	risk := map[pipeline.Risk]int{pipeline.RiskHigh: 0, pipeline.RiskMedium: 1, pipeline.RiskLow: 2, pipeline.RiskNone: 3}
 	byDN := make(map[string]pipeline.Risk, len(cands))
@@ -135,7 +135,7 @@ func riskiest(gaps pipeline.Rows[pipeline.Gap], cands []riskyCandidate, writes m
 	out := make([]workbook.RiskyValue, 0, 10)
 	for _, c := range cands[:min(10, len(cands))] {
 		v := workbook.RiskyValue{UPN: c.row.UPN, Attribute: c.row.Attribute, Cloud: c.row.CloudBefore, AD: c.row.CloudAfter, Outcome: c.row.Outcome}
-		if a := writes[forecast.KeyOf(c.row.DN, c.row.Attribute)]; a != nil {
+		if a := writes.Lookup(c.row.DN, c.row.Attribute); a != nil {
 			v.ActionID = a.ActionID
 		}
 		out = append(out, v)
