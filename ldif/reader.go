@@ -4,7 +4,8 @@
 // compare-and-swap form apply and ldapmodify use (docs/rules.md, "Apply").
 //
 // The reader accepts the content exports people actually have: ldapsearch
-// (-L, -LL, -LLL and its extended output), ldifde -f and Samba's ldbsearch.
+// (-L, -LL, -LLL and its extended output, paged with -E pr=N/noprompt or
+// not), ldifde -f and Samba's ldbsearch.
 // It never follows "attr:< URL" values, so an untrusted file cannot make it
 // read local files or the network.
 package ldif
@@ -71,14 +72,21 @@ type Reader struct {
 
 	began     bool
 	sawRecord bool
-	entries   int
-	err       error
-	attrs     []Attr
-	names     map[string]string
-	arena     []byte
-	attrSlab  []Attr
-	entrySlab []Entry
-	dnScratch []byte
+	// The search result records ldapsearch prints between the pages of a
+	// paged search (see outsideEntry): inResult while inside one, sawControl
+	// once it has had a control: line, pageBreak from a paged-results
+	// trailer until the next entry, where -L and -LL repeat "version: 1".
+	inResult   bool
+	sawControl bool
+	pageBreak  bool
+	entries    int
+	err        error
+	attrs      []Attr
+	names      map[string]string
+	arena      []byte
+	attrSlab   []Attr
+	entrySlab  []Entry
+	dnScratch  []byte
 }
 
 // NewReader returns a Reader reading LDIF from r; name is used in errors.
@@ -136,8 +144,14 @@ func (r *Reader) next() (*Entry, error) {
 			if inEntry {
 				return r.finish(dn, dnLine), nil
 			}
+			r.inResult, r.sawControl = false, false
 			continue
 		case line[0] == '#': // folded comments arrive here whole
+			// With -L and -LL, ldapsearch writes a page's paged-results
+			// control as this comment, and then "version: 1" again.
+			if bytes.HasPrefix(line, []byte("# pagedresults:")) && !inEntry {
+				r.pageBreak = true
+			}
 			continue
 		case line[0] == ' ' || line[0] == '\t':
 			return nil, r.errAt(r.start, 0, errors.New("continuation line with no preceding line (truncated or damaged file?)"))
@@ -153,6 +167,7 @@ func (r *Reader) next() (*Entry, error) {
 					return nil, err
 				}
 				inEntry, dnLine, r.sawRecord = true, r.start, true
+				r.inResult, r.sawControl, r.pageBreak = false, false, false
 				continue
 			}
 			if err := r.outsideEntry(typ, kind, val); err != nil {
@@ -195,28 +210,61 @@ func (r *Reader) prologue() error {
 }
 
 // outsideEntry handles a non-dn line between entries: the version line, and
-// the protocol lines of ldapsearch's extended output (search result trailer,
-// referrals), which are not entries but must not hide a failed search.
+// the protocol lines of ldapsearch's extended output, which are not entries
+// but must not hide a failed search. Without -LLL, a paged search
+// (-E pr=1000/noprompt) ends each page with a search result record:
+//
+//	# search result
+//	search: 2
+//	result: 0 Success
+//	control: 1.2.840.113556.1.4.319 false MAcCAQUEAjEA
+//	pagedresults: estimate=5 cookie=MQA=
+//
+// The control: line and the decoded response controls after it are read
+// only inside such a record: elsewhere they are no export's, and a control:
+// inside an entry is a change record's (see next).
 func (r *Reader) outsideEntry(typ []byte, kind valueKind, val []byte) error {
 	switch {
-	case asciiEqualFold(typ, "version") && !r.sawRecord:
+	case asciiEqualFold(typ, "version") && (!r.sawRecord || r.pageBreak):
 		if kind != kindPlain || string(bytes.TrimRight(val, " ")) != "1" {
-			return r.errAt(r.start, 0, fmt.Errorf("unsupported LDIF version %q (want 1)", val))
+			return r.errAt(r.start, 0, fmt.Errorf("unsupported LDIF version %q (want 1)", pipeline.ShortText(val)))
 		}
-		r.sawRecord = true
+		r.sawRecord, r.pageBreak = true, false
 		return nil
 	case asciiEqualFold(typ, "result") && kind == kindPlain:
 		if !bytes.HasPrefix(val, []byte("0 ")) && string(val) != "0" {
 			return r.errAt(r.start, 0, fmt.Errorf("ldapsearch reported \"result: %s\": the export is incomplete", pipeline.ShortText(val)))
 		}
+		r.sawRecord, r.inResult = true, true
+		return nil
+	case asciiEqualFold(typ, "search"):
+		r.sawRecord, r.inResult = true, true
+		return nil
+	case asciiEqualFold(typ, "ref"), asciiEqualFold(typ, "text"), asciiEqualFold(typ, "matchedDN"):
 		r.sawRecord = true
 		return nil
-	case asciiEqualFold(typ, "search"), asciiEqualFold(typ, "ref"),
-		asciiEqualFold(typ, "text"), asciiEqualFold(typ, "matchedDN"):
-		r.sawRecord = true
+	case asciiEqualFold(typ, "control") && r.inResult && kind == kindPlain:
+		r.sawControl = true
+		return nil
+	case r.sawControl && kind == kindPlain && isResponseControl(typ):
+		if asciiEqualFold(typ, "pagedresults") {
+			r.pageBreak = true
+		}
 		return nil
 	}
 	return r.errAt(r.start, 0, fmt.Errorf(`attribute line %q before the "dn:" line of an entry`, pipeline.ShortText(typ)))
+}
+
+// isResponseControl reports whether typ is a name under which ldapsearch
+// (OpenLDAP's tool_print_ctrls) prints a decoded response control after its
+// control: line in a search result.
+func isResponseControl(typ []byte) bool {
+	for _, name := range []string{"pagedresults", "sortResult", "vlvResult", "ppolicy", "authzid"} {
+		if asciiEqualFold(typ, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reader) finish(dn string, line int) *Entry {

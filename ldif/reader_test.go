@@ -299,6 +299,43 @@ func TestReaderErrors(t *testing.T) {
 			want:  `in/users.ldif:3: attribute line "version" before the "dn:" line of an entry`, entries: 1,
 		},
 		{
+			name:  "control line outside a search result",
+			input: "control: 1.2.840.113556.1.4.319 false MAUCAQAEAA==\n\ndn: CN=A\n",
+			want:  `in/users.ldif:1: attribute line "control" before the "dn:" line of an entry`,
+		},
+		{
+			name:  "control line after the search result ended",
+			input: "dn: CN=A\n\nsearch: 2\nresult: 0 Success\n\ncontrol: 1.2.840.113556.1.4.319 false MAUCAQAEAA==\n",
+			want:  `in/users.ldif:6: attribute line "control" before the "dn:" line of an entry`, entries: 1,
+		},
+		{
+			name:  "paged results without their control line",
+			input: "dn: CN=A\n\nsearch: 2\nresult: 0 Success\npagedresults: cookie=\n",
+			want:  `in/users.ldif:5: attribute line "pagedresults" before the "dn:" line of an entry`, entries: 1,
+		},
+		{
+			name: "an attribute in a search result record",
+			input: "dn: CN=A\n\nsearch: 2\nresult: 0 Success\ncontrol: 1.2.840.113556.1.4.319 false MAUCAQAEAA==\n" +
+				"mobile: +1 555 0100\n",
+			want: `in/users.ldif:6: attribute line "mobile" before the "dn:" line of an entry`, entries: 1,
+		},
+		{
+			name: "a failed page of a paged search",
+			input: "dn: CN=A\n\n# search result\nsearch: 2\nresult: 0 Success\ncontrol: 1.2.840.113556.1.4.319 false MAcCAQUEAjEA\n" +
+				"pagedresults: estimate=5 cookie=MQA=\n\ndn: CN=B\n\nsearch: 3\nresult: 51 Busy\n",
+			want: `in/users.ldif:12: ldapsearch reported "result: 51 Busy": the export is incomplete`, entries: 2,
+		},
+		{
+			name:  "another version after a page break",
+			input: "version: 1\n\ndn: CN=A\n\n# pagedresults: estimate=5 cookie=MQA=\nversion: 2\n\ndn: CN=B\n",
+			want:  `in/users.ldif:6: unsupported LDIF version "2" (want 1)`, entries: 1,
+		},
+		{
+			name:  "a second version line after a page's version",
+			input: "version: 1\n\ndn: CN=A\n\n# pagedresults: estimate=5 cookie=MQA=\nversion: 1\n\nversion: 1\n",
+			want:  `in/users.ldif:8: attribute line "version" before the "dn:" line of an entry`, entries: 1,
+		},
+		{
 			name:  "bad attribute description",
 			input: "dn: CN=A\nmobile phone: 1\n",
 			want:  `in/users.ldif:2: invalid attribute description "mobile phone"`,
@@ -335,6 +372,74 @@ func TestReaderErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReaderLdapsearchPaged reads what OpenLDAP's ldapsearch 2.5 printed
+// for one paged search (-E pr=2/noprompt, so five users make three pages)
+// of a Samba AD DC, in each of its output modes: the entries must be the
+// same whatever the mode, and every page break is skipped. The referral
+// file is a search of the whole domain (pages of 3), with a continuation
+// reference and a last page without entries. The files in testdata are
+// that output byte for byte:
+//
+//	ldapsearch [-L|-LL|-LLL] -x -H ldaps://127.0.0.1 -D Administrator@syncgap.test -y admin.pass \
+//	  -b OU=Staff,DC=syncgap,DC=test -E pr=2/noprompt "(&(objectCategory=person)(objectClass=user))" \
+//	  userPrincipalName sAMAccountName mobile otherMobile c userAccountControl whenChanged objectGUID mS-DS-ConsistencyGuid
+func TestReaderLdapsearchPaged(t *testing.T) {
+	read := func(name string) []*Entry {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := readAll(string(data), name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return es
+	}
+	// content drops the lines, which differ between the modes.
+	content := func(es []*Entry) string {
+		var b strings.Builder
+		for _, e := range es {
+			cp := *e
+			cp.Line = 0
+			b.WriteString(dump([]*Entry{&cp}))
+		}
+		return b.String()
+	}
+	want := read("ldapsearch-paged-LLL.ldif")
+	if len(want) != 5 || want[1].DN != "CN=Björn Berg,OU=Staff,DC=syncgap,DC=test" {
+		t.Fatalf("-LLL reference: %d entries\n%s", len(want), dump(want))
+	}
+	for _, name := range []string{"ldapsearch-paged.ldif", "ldapsearch-paged-L.ldif", "ldapsearch-paged-LL.ldif"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The fixture must hold what the reader used to refuse: a page
+			// break between entries, and the version line again after it
+			// (-L, -LL) or a control line (no -L).
+			if !bytes.Contains(data, []byte("pagedresults: estimate=5 cookie=MQA=\n")) {
+				t.Fatalf("%s holds no page break", name)
+			}
+			got := read(name)
+			if g, w := content(got), content(want); g != w {
+				t.Errorf("entries differ from -LLL's\ngot\n%s\nwant\n%s", g, w)
+			}
+		})
+	}
+	t.Run("referral and an empty last page", func(t *testing.T) {
+		got := read("ldapsearch-paged-referral.ldif")
+		var dns []string
+		for _, e := range got {
+			dns = append(dns, e.DN)
+		}
+		if len(got) != 9 || got[2].DN != want[1].DN || got[len(got)-1].DN != "CN=Carla Diaz,OU=Staff,DC=syncgap,DC=test" {
+			t.Errorf("entries %q", dns)
+		}
+	})
 }
 
 func TestReaderErrorIsSticky(t *testing.T) {
@@ -404,8 +509,16 @@ func FuzzReader(f *testing.F) {
 		"dn:: Q049QQ==\nuserAccountControl: 514\nmS-DS-ConsistencyGuid: 4e5b0cbd-dd66-4dfd-a23a-03a3c3edac7d\n",
 		"\xef\xbb\xbf# c\n  folded\ndn: CN=A\nchangetype: add\n\n# search result\nsearch: 2\nresult: 0 Success\n",
 		" x\n", "dn: A\ncn:< file:///etc/passwd\n", "dn: A\nobjectGUID:: AQ", "\xff\xfe",
+		"search: 2\nresult: 0 Success\ncontrol: 1.2.840.113556.1.4.319 false MAUCAQAEAA==\npagedresults: cookie=\n# x\nversion: 1\n",
 	} {
 		f.Add([]byte(s))
+	}
+	for _, name := range []string{"ldapsearch-paged.ldif", "ldapsearch-paged-L.ldif", "ldapsearch-paged-referral.ldif"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rd := NewReader(bytes.NewReader(data), "fuzz.ldif")

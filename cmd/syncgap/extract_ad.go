@@ -15,12 +15,17 @@ func newExtractADCmd() *cobra.Command {
 		Long: `extract-ad reads user objects and writes ad_users.parquet into the snapshot
 directory, from one of:
 
-  --ldif FILE   an LDIF file as written by ldapsearch -LLL (OpenLDAP), ldifde -f
-                (Windows) or ldbsearch (Samba). The export needs these attributes:
+  --ldif FILE   an LDIF file as written by ldapsearch (OpenLDAP; paged with
+                -E pr=1000/noprompt, with -LLL or without), ldifde -f (Windows)
+                or ldbsearch (Samba). The export needs these attributes:
                 userPrincipalName sAMAccountName mobile otherMobile c
                 userAccountControl whenChanged objectGUID mS-DS-ConsistencyGuid
-                (and objectClass if it also holds non-user objects). Values given
-                as "attr:< URL" are refused, never read.
+                (and objectClass if it also holds non-user objects). An export
+                in which no user has mobile or otherMobile, objectGUID or
+                userPrincipalName is refused, since its attribute list left them
+                out; --allow-missing-attributes reads it anyway, for a directory
+                that truly has none. Values given as "attr:< URL" are refused,
+                never read.
 
   --ldap URL    a domain controller, live: ldaps://dc01.contoso.com, or
                 ldap://dc01.contoso.com with --starttls. A paged search under
@@ -42,6 +47,9 @@ server, base, filter, scope, page size and bind identity.`,
     userPrincipalName sAMAccountName mobile otherMobile c userAccountControl \
     whenChanged objectGUID mS-DS-ConsistencyGuid > ad.ldif
   syncgap extract-ad --ldif ad.ldif --out snap/
+  # the same with Windows' ldifde
+  ldifde -f ad.ldif -d "DC=contoso,DC=com" -r "(&(objectCategory=person)(objectClass=user))" \
+    -l "userPrincipalName,sAMAccountName,mobile,otherMobile,c,userAccountControl,whenChanged,objectGUID,mS-DS-ConsistencyGuid"
 
   # live, over LDAPS, with a service account's password from the environment
   SYNCGAP_PW=… syncgap extract-ad --ldap ldaps://dc01.contoso.com --base "DC=contoso,DC=com" \

@@ -138,17 +138,20 @@ func ldapHint(err error) error {
 // adSourceFlags choose where extract-ad reads AD users: an LDIF export or a
 // live directory, exactly one.
 type adSourceFlags struct {
-	ldif     string
-	ldap     *ldapFlags
-	base     string
-	filter   string
-	scope    string
-	pageSize int
+	ldif         string
+	allowMissing bool
+	ldap         *ldapFlags
+	base         string
+	filter       string
+	scope        string
+	pageSize     int
 }
 
 func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
 	f := &adSourceFlags{}
 	cmd.Flags().StringVar(&f.ldif, "ldif", "", "LDIF export with the AD users")
+	cmd.Flags().BoolVar(&f.allowMissing, "allow-missing-attributes", false,
+		"with --ldif: read an export in which no user has mobile or otherMobile, objectGUID or userPrincipalName (a directory that truly has none)")
 	f.ldap = addLDAPFlags(cmd)
 	cmd.Flags().StringVar(&f.base, "base", "", "with --ldap, required: the DN to search under, e.g. DC=contoso,DC=com")
 	cmd.Flags().StringVar(&f.filter, "filter", extractad.DefaultFilter, "with --ldap: LDAP filter selecting the users")
@@ -172,7 +175,10 @@ func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, error) {
 				return nil, fmt.Errorf("--%s is for --ldap, not --ldif", name)
 			}
 		}
-		return extractad.LDIFStage.With(extractad.LDIFConfig{LDIF: f.ldif}), nil
+		return extractad.LDIFStage.With(extractad.LDIFConfig{LDIF: f.ldif, AllowMissingAttributes: f.allowMissing}), nil
+	}
+	if cmd.Flags().Changed("allow-missing-attributes") {
+		return nil, errors.New("--allow-missing-attributes is for --ldif: a live search asks for every attribute itself")
 	}
 	if f.base == "" {
 		return nil, errors.New("--ldap needs --base, the DN to search under (e.g. DC=contoso,DC=com)")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -78,6 +80,48 @@ func TestSambaDC(t *testing.T) {
 		}
 		if extra := len(ref) - len(seeded); extra < 3 || extra > 6 {
 			t.Errorf("%d users beyond the %d seeded", extra, len(seeded))
+		}
+	})
+
+	t.Run("ldapsearch paged output without -LLL reads as the live search", func(t *testing.T) {
+		if _, err := exec.LookPath("ldapsearch"); err != nil {
+			t.Skip("ldapsearch (ldap-utils) is not installed")
+		}
+		for _, mode := range []string{"", "-L", "-LL"} {
+			export := filepath.Join(t.TempDir(), "ad"+mode+".ldif")
+			f, err := os.Create(export)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Pages of 500: the seeded users make several page breaks.
+			args := []string{"-x", "-H", dc.LDAPSURL, "-D", dc.AdminUPN, "-y", filepath.Join(dc.Dir, "admin.pass"),
+				"-b", dc.BaseDN, "-E", "pr=500/noprompt", extractad.DefaultFilter,
+				"userPrincipalName", "sAMAccountName", "mobile", "otherMobile", "c", "userAccountControl",
+				"whenChanged", "objectGUID", "mS-DS-ConsistencyGuid"}
+			if mode != "" {
+				args = append([]string{mode}, args...)
+			}
+			cmd := exec.Command("ldapsearch", args...)
+			cmd.Env = append(os.Environ(), "LDAPTLS_CACERT="+dc.CAFile)
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = f, &stderr
+			err = cmd.Run()
+			f.Close()
+			if err != nil {
+				t.Fatalf("ldapsearch %s: %v\n%s", mode, err, stderr.String())
+			}
+			if b, _ := os.ReadFile(export); strings.Count(string(b), "pagedresults: estimate=") < 3 {
+				t.Fatalf("ldapsearch %s: fewer than three page breaks", mode)
+			}
+			dir := t.TempDir()
+			if _, _, err := extractad.LDIFStage.Run(context.Background(), pipeline.NewRunner(dir), extractad.LDIFConfig{LDIF: export}); err != nil {
+				t.Fatalf("ldapsearch %s: %v", mode, err)
+			}
+			rows, err := pipeline.ReadRows[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ldaptest.SameUsers(t, rows, ref)
 		}
 	})
 

@@ -3,7 +3,6 @@ package extractad
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -14,6 +13,12 @@ import (
 type LDIFConfig struct {
 	// LDIF is the export's path, as the user gave it.
 	LDIF string `param:"ldif"`
+	// AllowMissingAttributes reads an export in which no user carries
+	// mobile or otherMobile, objectGUID or userPrincipalName, for a
+	// directory that truly has none; by default that is refused, since an
+	// attribute list that left them out would make every cloud value look
+	// like one AD lacks (see coverage).
+	AllowMissingAttributes bool `param:"allow_missing_attributes,omitempty"`
 }
 
 // Validate refuses a config without a file.
@@ -27,6 +32,8 @@ func (c *LDIFConfig) Validate() error {
 // LDIFSummary is what extract-ad records of an LDIF run.
 type LDIFSummary struct {
 	Users int `param:"users"`
+	// MissingAttributes names what no user carried, when that was allowed.
+	MissingAttributes string `param:"missing_attributes,omitempty"`
 }
 
 // adUsersFile is the table both sources write.
@@ -43,24 +50,31 @@ var LDIFStage = pipeline.Def[LDIFConfig, LDIFSummary]{
 
 func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummary, error) {
 	path := cfg.LDIF
-	f, err := os.Open(path)
+	f, size, err := openLDIF(path)
 	if err != nil {
-		return LDIFSummary{}, fmt.Errorf("open ldif: %w", err)
+		return LDIFSummary{}, err
 	}
 	defer f.Close()
 	prog := pipeline.ProgressFrom(ctx)
-	if info, err := f.Stat(); err == nil {
-		prog.Start("extract-ad", "bytes", info.Size())
-	}
+	prog.Start("extract-ad", "bytes", size)
 	defer prog.Done()
-	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: f, P: prog})
+	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: &limited{r: f, name: path, left: MaxLDIFBytes}, P: prog})
 	var users userChunks
+	var cov coverage
 	n, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
 		users.add(u)
+		cov.add(u)
 		return ctx.Err()
 	})
 	if err != nil {
 		return LDIFSummary{}, err
+	}
+	sum := LDIFSummary{Users: n}
+	if missing := cov.missing(); len(missing) > 0 {
+		if !cfg.AllowMissingAttributes {
+			return LDIFSummary{}, cov.missingError(path, missing)
+		}
+		sum.MissingAttributes = strings.Join(missing, ", ")
 	}
 	out, err := writeUsers(env.Dir, &users)
 	if err != nil {
@@ -68,7 +82,7 @@ func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummar
 	}
 	env.AddInput(hr.Record(path))
 	env.AddOutput(out)
-	return LDIFSummary{Users: n}, nil
+	return sum, nil
 }
 
 // writeUsers writes the collected users as ad_users in table order. Both

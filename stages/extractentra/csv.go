@@ -144,7 +144,8 @@ type csvReader struct {
 	origin  string
 	format  Format
 	cr      *csv.Reader
-	offset  int // lines before the header the csv.Reader did not see (#TYPE)
+	chk     *checkedReader // what cr reads through
+	offset  int            // lines before the header the csv.Reader did not see (#TYPE)
 	size    int64
 	idx     [nCols]int
 	headers []string
@@ -161,9 +162,10 @@ type pendingDate struct {
 	line, col int
 }
 
-// readCSV reads any of the CSV formats.
-// size is the text's size in bytes, for sizing the result once.
-func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format, bool, error) {
+// readCSV reads any of the CSV formats, and says what of the evidence the
+// join uses the format lacks. size is the text's size in bytes, for sizing
+// the result once.
+func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format, evidence, error) {
 	c := &csvReader{path: path, origin: filepath.Base(path), size: size}
 	typeHint := ""
 	head := t.head
@@ -172,54 +174,68 @@ func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format
 	if bytes.HasPrefix(head, []byte("#TYPE")) || bytes.HasPrefix(head, []byte("version:")) {
 		line, err := t.r.ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, "", false, fmt.Errorf("read %s: %w", path, err)
+			return nil, "", 0, fmt.Errorf("read %s: %w", path, err)
+		}
+		if bad := invalidUTF8([]byte(line)); bad >= 0 {
+			return nil, "", 0, &pipeline.ParseError{File: path, Line: 1, Column: bad + 1, Err: errNotUTF8}
 		}
 		typeHint, c.offset = line, 1
 		head = head[min(len(head), len(line)):]
 	}
-	c.cr = csv.NewReader(t.r)
+	c.chk = newCheckedReader(t.r, path, 1+c.offset)
+	c.cr = csv.NewReader(c.chk)
 	c.cr.Comma = sniffComma(head)
 	c.cr.ReuseRecord = true
 	header, err := c.cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, "", false, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
+		return nil, "", 0, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
 	}
 	if err != nil {
 		// Without a header there is nothing to detect: say what is
 		// supported rather than how the quoting broke.
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, "", false, &pipeline.ParseError{File: path, Line: pe.Line + c.offset, Column: pe.Column,
+			return nil, "", 0, &pipeline.ParseError{File: path, Line: pe.Line + c.offset, Column: pe.Column,
 				Err: unknownFormat("neither JSON nor a CSV header: " + pe.Err.Error())}
 		}
-		return nil, "", false, c.err(err)
+		return nil, "", 0, c.err(err)
 	}
 	header = append([]string(nil), header...)
 	c.headers = header
+	// Two columns of one name leave which holds the value undefined (and
+	// "Mobile phone" is mobilePhone as far as the lookup goes).
 	names := map[string]int{}
 	for i, h := range header {
-		if n := normalize(h); n != "" {
-			if _, dup := names[n]; !dup {
-				names[n] = i
-			}
+		n := normalize(h)
+		if n == "" {
+			continue
 		}
+		if first, dup := names[n]; dup {
+			line, column := c.cr.FieldPos(i)
+			return nil, "", 0, &pipeline.ParseError{File: path, Line: line + c.offset, Column: column,
+				Err: fmt.Errorf("column %q appears twice in the header (column %d is %q): which one holds the value is undefined",
+					pipeline.ShortText([]byte(strings.TrimSpace(h))), first+1, pipeline.ShortText([]byte(strings.TrimSpace(header[first]))))}
+		}
+		names[n] = i
 	}
+	c.chk.mark = c.cr.InputOffset()
 	format, ok := detectCSV(header, names, typeHint)
 	if !ok {
-		return nil, "", false, &pipeline.ParseError{File: path, Line: 1 + c.offset,
+		return nil, "", 0, &pipeline.ParseError{File: path, Line: 1 + c.offset,
 			Err: unknownFormat("a CSV header without userPrincipalName or any other known column")}
 	}
 	c.format = format
 	if err := c.mapColumns(names); err != nil {
-		return nil, "", false, err
+		return nil, "", 0, err
 	}
 	users, err := c.readAll()
 	if err != nil {
-		return nil, "", false, err
+		return nil, "", 0, err
 	}
-	weak := c.idx[cImmutable] < 0 || (c.idx[cSync] < 0 && format != MSOnlineCSV && format != ADSyncToolsCSV &&
-		format != ADSyncToolsCompareCSV)
-	return users, format, weak, nil
+	// MSOnline infers the flag from ImmutableId or LastDirSyncTime, and
+	// ADSyncTools lists synced users only (see user).
+	inferred := format == MSOnlineCSV || format == ADSyncToolsCSV || format == ADSyncToolsCompareCSV
+	return users, format, lacking(c.idx[cImmutable] >= 0, c.idx[cSync] >= 0 || inferred), nil
 }
 
 // sniffComma picks the delimiter from the header line: Export-Csv
@@ -281,6 +297,10 @@ func (c *csvReader) mapColumns(names map[string]int) error {
 
 // err converts encoding/csv's errors to ParseErrors on the file's lines.
 func (c *csvReader) err(err error) error {
+	var own *pipeline.ParseError
+	if errors.As(err, &own) { // from checkedReader: it names its position
+		return err
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &pipeline.ParseError{File: c.path, Line: pe.Line + c.offset, Column: pe.Column, Err: pe.Err}
@@ -313,6 +333,7 @@ func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
 		if err != nil {
 			return nil, c.err(err)
 		}
+		c.chk.mark = c.cr.InputOffset()
 		c.rec = rec
 		u, err := c.user(len(users))
 		if err != nil {

@@ -102,8 +102,11 @@ type Export struct {
 	Users  []pipeline.EntraUser // in file order
 	Files  []string             // every file read, for hashing
 	// WeakEvidence is true when the export has no sync flag or no immutable
-	// id, so the join can only fall back to UPNs and the report must say so.
+	// id, so the join can only fall back to UPNs and the report must say so;
+	// Lacks says which ("no immutable id" for the admin center CSV, whose
+	// directorySynced column is a sync flag).
 	WeakEvidence bool
+	Lacks        string
 	// Unmatched counts the rows of a secondary export that matched no
 	// user of the primary one, and so were not added; UnmatchedUPNs are
 	// the first few of their UPNs. Merge sets both.
@@ -119,7 +122,11 @@ func (e *Export) String() string {
 	}
 	weak := ""
 	if e.WeakEvidence {
-		weak = ", weak evidence: no sync flag or immutable id"
+		lacks := e.Lacks
+		if lacks == "" { // an Export made elsewhere that did not say
+			lacks = "no sync flag or immutable id"
+		}
+		weak = ", weak evidence: " + lacks
 	}
 	return fmt.Sprintf("%s: %s (%s%s, %d users%s)", e.Path, e.Format, e.Format.Description(), files, len(e.Users), weak)
 }

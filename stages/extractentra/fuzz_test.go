@@ -2,12 +2,16 @@ package extractentra
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"unicode/utf8"
+
+	"syncgap/pipeline"
 )
 
 // FuzzParseJSON feeds arbitrary bytes to the JSON path. It must never
@@ -76,6 +80,61 @@ func FuzzReadCSV(f *testing.F) {
 			if u.ID == "" || u.UPN == "" {
 				t.Fatalf("accepted an incomplete user %#v", u)
 			}
+		}
+	})
+}
+
+// FuzzReadTenantFeatures feeds arbitrary text to the tenant features
+// reader (the file's text, after any BOM or UTF-16 is decoded). It must
+// never panic; every refusal is a ParseError naming the file; and what it
+// accepts is a tenant table: one row per feature, sorted, names valid
+// UTF-8, exactly one bypassDirSyncOverridesEnabled row, and that row known
+// only when the text spells a JSON boolean for it.
+func FuzzReadTenantFeatures(f *testing.F) {
+	for _, name := range []string{"tenant.json", "tenant-ps.json", "tenant-nobypass.json", "bad/tenant-cut.json",
+		"bad/tenant-nofeatures.json", "graph-page.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"features":{"bypassDirSyncOverridesEnabled":"true"}}`,
+		`[{"Features":{"BypassDirSyncOverridesEnabled":null,"X":1}}]`,
+		`{"value":[{"features":{"a":true,"A":false}}]}`,
+		`{"features":{"bypassDirSyncOverridesEnabled":true,"bypassDirSyncOverridesEnabled":false}}`,
+		`{"value":[{"features":{}},{"features":{}}]}`,
+		"{\"features\":{\"\xff\":true}}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		flags, err := parseTenantFeatures("fuzz.json", data)
+		if err != nil {
+			var pe *pipeline.ParseError
+			if !errors.As(err, &pe) || pe.File != "fuzz.json" {
+				t.Fatalf("error %v is not a ParseError naming the file", err)
+			}
+			return
+		}
+		bypass := 0
+		for i, fl := range flags {
+			if fl.Feature == "" || !utf8.ValidString(fl.Feature) || !strings.HasPrefix(fl.Source, "fuzz.json") {
+				t.Fatalf("row %+v", fl)
+			}
+			if i > 0 && flags[i-1].Feature >= fl.Feature {
+				t.Fatalf("rows not sorted and unique: %q before %q", flags[i-1].Feature, fl.Feature)
+			}
+			if fl.Feature == pipeline.BypassFeature {
+				bypass++
+				if fl.Enabled.Valid && !bytes.Contains(data, []byte("true")) && !bytes.Contains(data, []byte("false")) {
+					t.Fatalf("bypass flag %v read from text without a boolean", fl.Enabled)
+				}
+			}
+		}
+		if bypass != 1 {
+			t.Fatalf("%d bypass rows in %+v", bypass, flags)
 		}
 	})
 }

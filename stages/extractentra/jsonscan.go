@@ -32,10 +32,16 @@ type scanner struct {
 	lineStart int64 // absolute offset of the first byte of that line
 	base      int64 // absolute offset of buf[0]
 
-	key []byte // reused buffer for object keys
+	key   []byte // reused buffer for object keys
+	keyAt int    // index in buf of the last key's opening quote, for errors about it
 }
 
 const maxDepth = 1000 // deeper nesting is not a directory export; stops runaway recursion
+
+// maxWindow bounds the scanner's window, which holds the value being
+// parsed: a user object is a few KiB. The LDIF reader bounds its lines the
+// same way, at the same size.
+const maxWindow = 64 << 20
 
 func (s *scanner) reset(file string, r io.Reader) {
 	*s = scanner{file: file, r: r, buf: s.buf[:0], key: s.key[:0], line: 1}
@@ -49,7 +55,16 @@ func (s *scanner) reset(file string, r io.Reader) {
 func (s *scanner) fill() bool {
 	for !s.eof {
 		if len(s.buf) == cap(s.buf) {
-			nb := make([]byte, len(s.buf), 2*cap(s.buf)+4096)
+			if len(s.buf) >= maxWindow {
+				// One user (or one value between users) this long is no
+				// export: a file with no break between users, or a hostile
+				// one. Growing on would hold all of it in memory.
+				s.eof = true
+				s.rerr = s.errAt(s.pos, fmt.Errorf("more than %d MiB of JSON without a break between users: "+
+					"not a user export (or one user object is absurdly large)", maxWindow>>20))
+				return false
+			}
+			nb := make([]byte, len(s.buf), min(2*cap(s.buf)+4096, maxWindow))
 			copy(nb, s.buf)
 			s.buf = nb
 		}
@@ -116,9 +131,20 @@ func (s *scanner) errAt(i int, err error) error {
 // errEOF reports input that ended inside a value.
 func (s *scanner) errEOF() error {
 	if s.rerr != nil {
-		return fmt.Errorf("read %s: %w", s.file, s.rerr)
+		return s.readErr()
 	}
 	return s.errAt(len(s.buf), eofError{})
+}
+
+// readErr is the error that ended the input early: a ParseError (a bound
+// or an encoding error found below the scanner) as it is, else the read
+// error with the file's name.
+func (s *scanner) readErr() error {
+	var pe *pipeline.ParseError
+	if errors.As(s.rerr, &pe) {
+		return s.rerr
+	}
+	return fmt.Errorf("read %s: %w", s.file, s.rerr)
 }
 
 // errSyntax names the offending character the way encoding/json does.
@@ -173,11 +199,10 @@ func (s *scanner) next() (byte, error) {
 }
 
 // readString decodes the string at pos (which holds '"') and appends it to
-// dst. Invalid UTF-8 becomes U+FFFD, as encoding/json does, so every value
-// is valid Parquet text.
+// dst. Invalid UTF-8 is refused (see utf8At): every value must be valid
+// Parquet text, and a file in another encoding must not become users
+// whose names are full of U+FFFD.
 func (s *scanner) readString(dst []byte) ([]byte, error) {
-	start := len(dst)
-	var high byte // OR of the plain bytes: only non-ASCII text needs UTF-8 validation
 	s.pos++
 	for {
 		i := s.pos
@@ -186,13 +211,23 @@ func (s *scanner) readString(dst []byte) ([]byte, error) {
 			if c == '"' || c == '\\' || c < 0x20 {
 				break
 			}
-			high |= c
+			if c >= utf8.RuneSelf {
+				n, err := s.utf8At(i)
+				if err != nil {
+					return dst, err
+				}
+				if n == 0 {
+					break // the rest of the rune is not read yet
+				}
+				i += n
+				continue
+			}
 			i++
 		}
 		dst = append(dst, s.buf[s.pos:i]...)
 		s.pos = i
-		if i == len(s.buf) {
-			if !s.fill() {
+		if i == len(s.buf) || s.buf[i] >= utf8.RuneSelf {
+			if !s.fill() && i == len(s.buf) {
 				return dst, s.errEOF()
 			}
 			continue
@@ -200,10 +235,6 @@ func (s *scanner) readString(dst []byte) ([]byte, error) {
 		switch c := s.buf[i]; {
 		case c == '"':
 			s.pos++
-			if high >= utf8.RuneSelf && !utf8.Valid(dst[start:]) {
-				fixed := bytes.ToValidUTF8(dst[start:], []byte("\uFFFD"))
-				dst = append(dst[:start], fixed...)
-			}
 			return dst, nil
 		case c < 0x20:
 			return dst, s.errSyntax("in string literal")
@@ -322,15 +353,49 @@ func (s *scanner) skipString() error {
 				}
 			case c < 0x20:
 				return s.errSyntax("in string literal")
+			case c >= utf8.RuneSelf:
+				n, err := s.utf8At(s.pos)
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					goto more // the rest of the rune is not read yet
+				}
+				s.pos += n
 			default:
 				s.pos++
 			}
 		}
+	more:
 		if !s.fill() {
+			if s.pos < len(s.buf) { // a rune cut by the end of the input
+				if _, err := s.utf8At(s.pos); err != nil {
+					return err
+				}
+			}
 			return s.errEOF()
 		}
 	}
 }
+
+// utf8At checks the multi-byte rune at buf[i]: its length, 0 when the
+// input read so far ends inside it (fill, then ask again), or a ParseError
+// at that byte when it is not UTF-8. Escapes (\uXXXX) are decoded to valid
+// UTF-8 and need no check; raw bytes do.
+func (s *scanner) utf8At(i int) (int, error) {
+	b := s.buf[i:]
+	if !utf8.FullRune(b) && !s.eof {
+		return 0, nil
+	}
+	if r, n := utf8.DecodeRune(b); r != utf8.RuneError || n > 1 {
+		return n, nil
+	}
+	return 0, s.errAt(i, errNotUTF8)
+}
+
+// errNotUTF8 is a byte that is not UTF-8, most often an export saved in a
+// Windows code page (Excel's "CSV" is Windows-1252).
+var errNotUTF8 = errors.New("not valid UTF-8 (saved in another encoding, such as Windows-1252? export it again as UTF-8)")
 
 // literal consumes true, false or null.
 func (s *scanner) literal(word string) error {
@@ -445,6 +510,7 @@ func (s *scanner) objectKey() ([]byte, error) {
 	if c != '"' {
 		return nil, s.errSyntax("looking for beginning of object key string")
 	}
+	s.keyAt = s.pos
 	if s.key, err = s.readString(s.key[:0]); err != nil {
 		return nil, err
 	}

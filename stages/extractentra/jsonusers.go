@@ -1,8 +1,10 @@
 package extractentra
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -146,6 +148,10 @@ type jsonParser struct {
 	scratch []byte
 	stats   jsonStats
 	out     []pipeline.EntraUser
+	// Keys seen so far in the current page object and user object, to
+	// refuse one given twice (see keySet).
+	pageKeys, userKeys keySet
+	inPage             bool // parsing the "value" array of a Graph page
 	// sizeHint is the input's size in bytes when known, so p.out can be
 	// sized once for the whole file (see growFor).
 	sizeHint int64
@@ -198,7 +204,7 @@ func (p *jsonParser) parse(path string, r io.Reader) error {
 		p.between()
 	}
 	if s.rerr != nil {
-		return fmt.Errorf("read %s: %w", path, s.rerr)
+		return s.readErr()
 	}
 	p.flush()
 	return nil
@@ -220,6 +226,7 @@ func (p *jsonParser) object(top bool, depth int) error {
 	line, col := s.position(s.pos)
 	u := rawUser{line: line, col: col}
 	page := false
+	p.pageKeys.reset()
 	more, err := s.beginObject()
 	for more && err == nil {
 		var key []byte
@@ -227,6 +234,9 @@ func (p *jsonParser) object(top bool, depth int) error {
 			return err
 		}
 		f := lookupField(key)
+		if err = p.checkKey(&p.pageKeys, &u, f, key); err != nil {
+			return err
+		}
 		if top && f == fUnknown && equalFoldASCII(key, "error") {
 			if err = p.graphError(line, col); err != nil {
 				return err
@@ -241,7 +251,10 @@ func (p *jsonParser) object(top bool, depth int) error {
 			}
 			if c == '[' {
 				page = true
-				if err = p.pageUsers(depth + 1); err != nil {
+				p.inPage = true
+				err = p.pageUsers(depth + 1)
+				p.inPage = false
+				if err != nil {
 					return err
 				}
 				more, err = s.objectNext()
@@ -298,6 +311,7 @@ func (p *jsonParser) user(depth int) error {
 	s := &p.s
 	line, col := s.position(s.pos)
 	u := rawUser{line: line, col: col}
+	p.userKeys.reset()
 	more, err := s.beginObject()
 	for more && err == nil {
 		var key []byte
@@ -305,6 +319,9 @@ func (p *jsonParser) user(depth int) error {
 			return err
 		}
 		f := lookupField(key)
+		if err = p.checkKey(&p.userKeys, &u, f, key); err != nil {
+			return err
+		}
 		if err = p.member(&u, f, key, depth); err != nil {
 			return err
 		}
@@ -314,6 +331,67 @@ func (p *jsonParser) user(depth int) error {
 		return err
 	}
 	return p.finish(&u)
+}
+
+// checkKey refuses a key the object already had. JSON leaves duplicate
+// keys undefined, and readers differ on which value wins (encoding/json
+// takes the last), so a user with two mobilePhones has no one answer. A
+// property the audit reads counts as given twice in any case ("id" and
+// "Id"); any other key only when spelled the same.
+func (p *jsonParser) checkKey(ks *keySet, u *rawUser, f field, key []byte) error {
+	dup := false
+	switch {
+	case f != fUnknown:
+		dup = u.seen&(1<<f) != 0
+		u.seen |= 1 << f
+	default:
+		dup = !ks.add(key)
+	}
+	if dup {
+		return p.s.errAt(p.s.keyAt, fmt.Errorf("key %q appears twice in one object: which value is meant is undefined "+
+			"(an edited or corrupted export?)", pipeline.ShortText(key)))
+	}
+	return nil
+}
+
+// keySet holds the keys of one object, by hash, then by their bytes, so a
+// hash collision cannot report a false duplicate. Objects have a few
+// dozen keys, so a slice scan beats a map, and nothing is allocated once
+// the buffers have grown.
+type keySet struct {
+	seeded bool
+	seed   maphash.Seed
+	hashes []uint64
+	ends   []int // key i is buf[ends[i-1]:ends[i]]
+	buf    []byte
+}
+
+func (k *keySet) reset() {
+	if !k.seeded {
+		k.seed, k.seeded = maphash.MakeSeed(), true
+	}
+	k.hashes, k.ends, k.buf = k.hashes[:0], k.ends[:0], k.buf[:0]
+}
+
+// add records key, reporting false when the object already had it.
+func (k *keySet) add(key []byte) bool {
+	h := maphash.Bytes(k.seed, key)
+	for i, g := range k.hashes {
+		if g != h {
+			continue
+		}
+		start := 0
+		if i > 0 {
+			start = k.ends[i-1]
+		}
+		if bytes.Equal(k.buf[start:k.ends[i]], key) {
+			return false
+		}
+	}
+	k.hashes = append(k.hashes, h)
+	k.buf = append(k.buf, key...)
+	k.ends = append(k.ends, len(k.buf))
+	return true
 }
 
 // member parses the value of one property into u.
@@ -519,19 +597,29 @@ func (p *jsonParser) timeValue(dst *time.Time, f field, depth int) error {
 func (p *jsonParser) finish(u *rawUser) error {
 	// When the very first object lacks the property altogether, the file is
 	// most likely not a user export at all (the tenant JSON, say): say that.
+	// When it has other user properties, it is a user export whose
+	// property list left the key out: say how to export it instead.
 	first := len(p.out)+len(p.raw) == 0
 	id := u.str[sID]
 	if id.off == id.end {
 		err := errors.New("user object has no id")
 		if first && u.seen&(1<<fID) == 0 {
-			err = unknownFormat("the first object has no id")
+			if u.seen&^(1<<fID|1<<fValue) != 0 {
+				err = p.leftOut("id")
+			} else {
+				err = unknownFormat("the first object has no id")
+			}
 		}
 		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: err}
 	}
 	if upn := u.str[sUPN]; upn.off == upn.end {
 		err := fmt.Errorf("user object %s has no userPrincipalName", p.arena[id.off:id.end])
 		if first && u.seen&(1<<fUPN) == 0 {
-			err = unknownFormat(fmt.Sprintf("the first object, %s, has no userPrincipalName", p.arena[id.off:id.end]))
+			if u.seen&^(1<<fID|1<<fUPN|1<<fValue) != 0 {
+				err = p.leftOut("userPrincipalName")
+			} else {
+				err = unknownFormat(fmt.Sprintf("the first object, %s, has no userPrincipalName", p.arena[id.off:id.end]))
+			}
 		}
 		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: err}
 	}
@@ -547,6 +635,26 @@ func (p *jsonParser) finish(u *rawUser) error {
 	u.str[sOrigin] = span{int32(off), int32(len(p.arena))}
 	p.raw = append(p.raw, *u)
 	return nil
+}
+
+// graphSelect is the $select that exports every property the audit reads
+// (the live Graph source asks for the same).
+const graphSelect = "id,userPrincipalName,mobilePhone,businessPhones,usageLocation,onPremisesSyncEnabled," +
+	"onPremisesImmutableId,onPremisesUserPrincipalName,onPremisesSamAccountName,onPremisesDistinguishedName," +
+	"onPremisesLastSyncDateTime,accountEnabled"
+
+// leftOut says that the users of the file lack a property every user has,
+// so the export's property list left it out, and how to ask for it.
+func (p *jsonParser) leftOut(name string) error {
+	switch {
+	case p.inPage || !p.stats.pascal:
+		return fmt.Errorf("the users have no %s: the $select of this Graph export left it out; add %s to $select "+
+			"(GET /v1.0/users?$select=%s)", name, name, graphSelect)
+	default:
+		pascal := strings.ToUpper(name[:1]) + name[1:]
+		return fmt.Errorf("the users have no %s: the property list of this export left it out; add %s to "+
+			"Get-MgUser -Property (and to Select-Object, if used)", pascal, pascal)
+	}
 }
 
 // flush materialises the queued users into p.out with one string and one

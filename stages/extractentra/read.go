@@ -23,11 +23,15 @@ func ReadExport(path string) (*Export, error) {
 		return nil, fmt.Errorf("read entra export: %w", err)
 	}
 	if fi.IsDir() {
+		if isSnapshot(path) {
+			return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("is a syncgap snapshot directory (it holds %s), "+
+				"not an Entra export: give the export files or page directory it was made from", pipeline.ManifestFile)}
+		}
 		return readPageDir(path)
 	}
 	t, err := openText(path, nil)
 	if err != nil {
-		return nil, fmt.Errorf("read entra export: %w", err)
+		return nil, openErr(err)
 	}
 	defer t.Close()
 	e := &Export{Path: path, Files: []string{path}}
@@ -44,11 +48,17 @@ func ReadExport(path string) (*Export, error) {
 			return nil, err
 		}
 		e.Users, e.Format = p.out, p.stats.format()
-		e.WeakEvidence = !p.stats.immutable || !p.stats.syncFlag
+		lacks := lacking(p.stats.immutable, p.stats.syncFlag)
+		e.WeakEvidence, e.Lacks = lacks != 0, lacks.String()
 	default:
-		if e.Users, e.Format, e.WeakEvidence, err = readCSV(path, t, hint); err != nil {
+		if why := notAnExport(t.head); why != "" {
+			return nil, &pipeline.ParseError{File: path, Line: 1, Err: errors.New(why)}
+		}
+		var lacks evidence
+		if e.Users, e.Format, lacks, err = readCSV(path, t, hint); err != nil {
 			return nil, err
 		}
+		e.WeakEvidence, e.Lacks = lacks != 0, lacks.String()
 	}
 	if len(e.Users) == 0 {
 		return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
@@ -179,7 +189,8 @@ func readPageDir(dir string) (*Export, error) {
 	if err := checkDuplicates(e.Users, fileOf); err != nil {
 		return nil, err
 	}
-	e.WeakEvidence = !st.immutable || !st.syncFlag
+	lacks := lacking(st.immutable, st.syncFlag)
+	e.WeakEvidence, e.Lacks = lacks != 0, lacks.String()
 	return e, nil
 }
 
@@ -187,7 +198,7 @@ func readPageDir(dir string) (*Export, error) {
 func (p *jsonParser) parseFile(path string, raw *bufio.Reader) fileResult {
 	t, err := openText(path, raw)
 	if err != nil {
-		return fileResult{err: fmt.Errorf("read entra export: %w", err)}
+		return fileResult{err: openErr(err)}
 	}
 	defer t.Close()
 	switch t.firstByte() {
@@ -262,6 +273,47 @@ func digitRun(s string) (run, rest string) {
 		i++
 	}
 	return s[:i], s[i:]
+}
+
+// openErr is an error opening an export: a refusal that names the file
+// (not a regular file, too big) as it is, anything else with context.
+func openErr(err error) error {
+	var pe *pipeline.ParseError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("read entra export: %w", err)
+}
+
+// evidence is what an export lacks for the join to use more than UPNs.
+type evidence uint8
+
+const (
+	noImmutableID evidence = 1 << iota
+	noSyncFlag
+)
+
+func lacking(immutable, syncFlag bool) evidence {
+	var e evidence
+	if !immutable {
+		e |= noImmutableID
+	}
+	if !syncFlag {
+		e |= noSyncFlag
+	}
+	return e
+}
+
+func (e evidence) String() string {
+	switch e {
+	case noImmutableID:
+		return "no immutable id"
+	case noSyncFlag:
+		return "no sync flag"
+	case noImmutableID | noSyncFlag:
+		return "no sync flag or immutable id"
+	}
+	return ""
 }
 
 // errDuplicate is wrapped by the duplicate-user errors.

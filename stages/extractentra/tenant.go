@@ -44,8 +44,23 @@ func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
 	if len(data) > maxFeaturesFile {
 		return nil, perr(0, 0, fmt.Errorf("more than %d KiB: not the JSON of one onPremisesSynchronization object", maxFeaturesFile>>10))
 	}
+	return parseTenantFeatures(path, data)
+}
+
+// parseTenantFeatures is ReadTenantFeatures on the text of the file.
+func parseTenantFeatures(path string, data []byte) ([]pipeline.TenantFlag, error) {
+	perr := func(line, col int, err error) error {
+		return &pipeline.ParseError{File: path, Line: line, Column: col, Err: err}
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, perr(0, 0, pipeline.ErrEmptyInput)
+	}
+	// encoding/json would turn a bad byte into U+FFFD and let the last of
+	// two equal keys win: "bypassDirSyncOverridesEnabled" given twice must
+	// not be read as whichever came last.
+	if bad := invalidUTF8(data); bad >= 0 {
+		line, col := lineCol(data, int64(bad))
+		return nil, perr(line, col, errNotUTF8)
 	}
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -59,6 +74,14 @@ func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
 			return nil, perr(line, col, se)
 		}
 		return nil, perr(0, 0, err)
+	}
+	if off, key, first := duplicateKey(data); off >= 0 {
+		line, col := lineCol(data, off)
+		also := ""
+		if first != key {
+			also = fmt.Sprintf(" (also as %q)", pipeline.ShortText([]byte(first)))
+		}
+		return nil, perr(line, col, fmt.Errorf("key %q appears twice in one object%s: which value is meant is undefined", pipeline.ShortText([]byte(key)), also))
 	}
 	objects := []any{doc}
 	if arr, ok := doc.([]any); ok { // ConvertTo-Json of several results
@@ -160,6 +183,64 @@ func member(obj map[string]any, name string) any {
 func camel(name string) string {
 	r, n := utf8.DecodeRuneInString(name)
 	return string(unicode.ToLower(r)) + name[n:]
+}
+
+// duplicateKey finds the first key that an object of data (valid JSON)
+// has twice, ignoring case, as Graph and PowerShell spell keys
+// differently and member looks them up ignoring case. It returns the
+// offset of the second key's opening quote, the key, and the first
+// spelling; off is -1 when every key is unique.
+func duplicateKey(data []byte) (off int64, key, first string) {
+	type frame struct {
+		keys    map[string]string // lower-cased key → as first written; nil in an array
+		wantKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []frame
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return -1, "", "" // io.EOF: the end (the syntax was checked before)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		if top != nil && top.keys != nil && top.wantKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					stack[len(stack)-1].wantKey = stack[len(stack)-1].keys != nil
+				}
+				continue
+			}
+			k, _ := tok.(string)
+			fold := strings.ToLower(k)
+			if f, dup := top.keys[fold]; dup {
+				// start is before the separator and blanks that precede the key.
+				q := int64(bytes.IndexByte(data[start:], '"'))
+				return start + q, k, f
+			}
+			top.keys[fold] = k
+			top.wantKey = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{keys: map[string]string{}, wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: in an object, a key comes next.
+		if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+			stack[len(stack)-1].wantKey = true
+		}
+	}
 }
 
 // lineCol turns a byte offset into a 1-based line and column.

@@ -18,20 +18,20 @@ type textFile struct {
 	utf16 bool   // decoded from UTF-16: the file is about twice the text
 }
 
-// openText opens path and looks at its encoding. Windows PowerShell 5.1
+// openText opens path, a regular file (see openRegular), and looks at its encoding. Windows PowerShell 5.1
 // writes UTF-16LE with a BOM when output is redirected with '>' or
 // Out-File, and UTF-8 with a BOM with -Encoding UTF8, so both are decoded
 // here and nothing downstream sees a BOM. raw, when not nil, is a reader
 // to reuse, so a thousand page files do not cost a thousand buffers.
 func openText(path string, raw *bufio.Reader) (*textFile, error) {
-	f, err := os.Open(path)
+	f, src, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	if raw == nil {
-		raw = bufio.NewReaderSize(f, 64<<10)
+		raw = bufio.NewReaderSize(src, 64<<10)
 	} else {
-		raw.Reset(f)
+		raw.Reset(src)
 	}
 	bom, _ := raw.Peek(4)
 	var r *bufio.Reader
