@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -193,7 +194,7 @@ func (e *encoder) append(row unsafe.Pointer) {
 // decoder reads rows out of one record batch.
 type decoder struct {
 	c    *codec
-	cols []arrow.Array
+	cols []batchColumn  // per column: typed views of the batch's arrays
 	strs []batchStrings // per column: the batch's string values, copied once
 	// zeroCopy: strings point into the batch's Arrow buffers instead of a
 	// copy; only for a Table, which keeps its batches alive.
@@ -228,6 +229,22 @@ func (b *batchStrings) value(i int) string {
 	return b.backing[b.offsets[i]-b.base : b.offsets[i+1]-b.base]
 }
 
+// batchColumn is one column of a bound batch, resolved once per batch so that
+// decoding a row makes no interface call: a plan decodes thirty columns of a
+// million rows several times over.
+type batchColumn struct {
+	valid  []byte // validity bitmap, nil when the column has no nulls
+	offset int    // the array's offset into valid
+	list   *array.List
+	bools  *array.Boolean
+	times  *array.Timestamp
+	ints   *array.Int64
+}
+
+func (c *batchColumn) null(i int) bool {
+	return c.valid != nil && !bitutil.BitIsSet(c.valid, c.offset+i)
+}
+
 // bind resolves the batch's columns by name, so files with extra or
 // reordered columns still read; a missing column is an error.
 func (d *decoder) bind(rec arrow.RecordBatch) error {
@@ -255,7 +272,21 @@ func (d *decoder) bind(rec arrow.RecordBatch) error {
 				bs.pool[j] = bs.value(j)
 			}
 		}
-		d.cols = append(d.cols, a)
+		c := batchColumn{offset: a.Data().Offset()}
+		if a.NullN() > 0 {
+			c.valid = a.NullBitmapBytes()
+		}
+		switch col.kind {
+		case kStrings:
+			c.list = a.(*array.List)
+		case kNullBool:
+			c.bools = a.(*array.Boolean)
+		case kTime:
+			c.times = a.(*array.Timestamp)
+		case kInt64:
+			c.ints = a.(*array.Int64)
+		}
+		d.cols = append(d.cols, c)
 		d.strs = append(d.strs, bs)
 	}
 	return nil
@@ -265,8 +296,8 @@ func (d *decoder) bind(rec arrow.RecordBatch) error {
 func (d *decoder) row(row unsafe.Pointer, i int) {
 	for ci, col := range d.c.cols {
 		p := unsafe.Add(row, col.offset)
-		a := d.cols[ci]
-		null := a.IsNull(i)
+		a := &d.cols[ci]
+		null := a.null(i)
 		switch col.kind {
 		case kString:
 			if null {
@@ -279,7 +310,7 @@ func (d *decoder) row(row unsafe.Pointer, i int) {
 				*(*[]string)(p) = nil
 				continue
 			}
-			start, end := a.(*array.List).ValueOffsets(i)
+			start, end := a.list.ValueOffsets(i)
 			// The capacity limit keeps an append by the caller from
 			// overwriting the next row's values.
 			*(*[]string)(p) = d.strs[ci].pool[start:end:end]
@@ -287,19 +318,19 @@ func (d *decoder) row(row unsafe.Pointer, i int) {
 			if null {
 				*(*NullBool)(p) = NullBool{}
 			} else {
-				*(*NullBool)(p) = Known(a.(*array.Boolean).Value(i))
+				*(*NullBool)(p) = Known(a.bools.Value(i))
 			}
 		case kTime:
 			if null {
 				*(*time.Time)(p) = time.Time{}
 			} else {
-				*(*time.Time)(p) = time.UnixMicro(int64(a.(*array.Timestamp).Value(i))).UTC()
+				*(*time.Time)(p) = time.UnixMicro(int64(a.times.Value(i))).UTC()
 			}
 		case kInt64:
 			if null {
 				*(*int64)(p) = 0
 			} else {
-				*(*int64)(p) = a.(*array.Int64).Value(i)
+				*(*int64)(p) = a.ints.Value(i)
 			}
 		}
 	}

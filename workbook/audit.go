@@ -78,13 +78,14 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.
 	defer f.Close()
-	rows := map[string]*sheetRows{}
+	rows := newRowSet()
+	defer rows.stop()
 	if err := build(f, a, p, maxRows, rows); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	parts := map[string]*sheetRows{}
 	for id, name := range f.GetSheetMap() {
-		if r := rows[name]; r != nil {
+		if r := rows.bySheet[name]; r != nil {
 			parts["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = r
 		}
 	}
@@ -104,7 +105,7 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 // build lays out all sheets in f. The audit workbook: Summary, Gaps,
 // Unmatched. The plan workbook: Decision brief, Plan, Sign-off, Summary,
 // Review, Gaps, Unmatched, Glossary (each data sheet continuing on "(2)", …).
-func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int, rows map[string]*sheetRows) error {
+func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int, rows *rowSet) error {
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -217,7 +218,7 @@ type styles struct {
 	// rows collects the data rows of the streamed sheets, by sheet name,
 	// for the zip writer to splice in (sheetRows); shared by every sheet
 	// writer of the workbook, like the style ids.
-	rows map[string]*sheetRows
+	rows *rowSet
 }
 
 // textFormat is Excel's built-in "@" number format.

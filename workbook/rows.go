@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -22,15 +23,42 @@ import (
 // rows here cost a fraction of that. The sheet's frame (column widths,
 // header row, autofilter, protection, print setup) is still excelize's:
 // sortedZip splices these rows in before the part's </sheetData>.
+//
+// The XML is compressed by a goroutine of its own while the next rows are
+// written, on the core the workbook otherwise leaves idle.
 type sheetRows struct {
 	cols  []string // column letters
 	style []int    // per column: the style a plain cell gets
-	buf   []byte   // XML not yet compressed
-	out   bytes.Buffer
-	fw    *flate.Writer
-	crc   uint32
-	size  int64
+	buf   []byte   // XML not yet handed to the compressor
 	rows  int
+
+	work   chan []byte // XML to compress, in order
+	spare  chan []byte // buffers the compressor is done with
+	done   chan error
+	closed bool
+
+	// Written by the compressor; read once done has answered.
+	out  bytes.Buffer
+	fw   *flate.Writer
+	crc  uint32
+	size int64
+}
+
+// rowSet is every sheetRows of one workbook: those finished, by sheet
+// name, for the zip writer to splice in, and all of them, so that their
+// compressors end however the workbook ends.
+type rowSet struct {
+	bySheet map[string]*sheetRows
+	all     []*sheetRows
+}
+
+func newRowSet() *rowSet { return &rowSet{bySheet: map[string]*sheetRows{}} }
+
+// stop ends every compressor still running (after an error).
+func (s *rowSet) stop() {
+	for _, r := range s.all {
+		r.stop()
+	}
 }
 
 // rowFlush is how much XML sheetRows buffers before compressing it.
@@ -50,7 +78,32 @@ func newSheetRows(style []int) (*sheetRows, error) {
 		return nil, err
 	}
 	r.fw = fw
+	r.work, r.spare, r.done = make(chan []byte, 2), make(chan []byte, 3), make(chan error, 1)
+	r.buf = make([]byte, 0, rowFlush+rowFlush/4)
+	go r.compress()
 	return r, nil
+}
+
+// compress deflates the XML handed to it, in order, then ends the stream
+// with a sync flush, not a final block, so that the part's remaining XML
+// can follow it.
+func (r *sheetRows) compress() {
+	var err error
+	for b := range r.work {
+		if err == nil {
+			r.crc = crc32.Update(r.crc, crc32.IEEETable, b)
+			r.size += int64(len(b))
+			_, err = r.fw.Write(b)
+		}
+		select {
+		case r.spare <- b[:0]:
+		default:
+		}
+	}
+	if err == nil {
+		err = r.fw.Flush()
+	}
+	r.done <- err
 }
 
 // add writes row n (1-based) with vals; height, when above 0, is the row's
@@ -142,22 +195,40 @@ func (r *sheetRows) add(n int, vals []any, height float64) error {
 	return nil
 }
 
+// flush hands the buffered XML to the compressor.
 func (r *sheetRows) flush() error {
-	r.crc = crc32.Update(r.crc, crc32.IEEETable, r.buf)
-	r.size += int64(len(r.buf))
-	_, err := r.fw.Write(r.buf)
-	r.buf = r.buf[:0]
-	return err
+	if len(r.buf) == 0 {
+		return nil
+	}
+	r.work <- r.buf
+	select {
+	case b := <-r.spare:
+		r.buf = b
+	default:
+		r.buf = make([]byte, 0, rowFlush+rowFlush/4)
+	}
+	return nil
 }
 
-// finish ends the rows' deflate stream with a sync flush, not a final
-// block, so that the part's remaining XML can follow it.
+// finish compresses the last rows and waits for the compressor: out, crc
+// and size are complete when it returns.
 func (r *sheetRows) finish() error {
 	if err := r.flush(); err != nil {
 		return err
 	}
 	r.buf = nil
-	return r.fw.Flush()
+	r.closed = true
+	close(r.work)
+	return <-r.done
+}
+
+// stop ends the compressor if finish did not.
+func (r *sheetRows) stop() {
+	if !r.closed {
+		r.closed = true
+		close(r.work)
+		<-r.done
+	}
 }
 
 func edgeSpace(c byte) bool { return c == '\t' || c == '\n' || c == '\r' || c == ' ' }
@@ -191,16 +262,68 @@ func plainText(s string) bool {
 	return true
 }
 
-// appendCellText appends s as excelize writes an inline string: XML
-// escaped (line feeds kept), characters XML cannot hold replaced by
-// U+FFFD, and Excel's _xHHHH_ escapes protected.
+// appendCellText appends s as excelize writes an inline string: escaped as
+// encoding/xml's EscapeText does, except that line feeds stay, characters
+// XML cannot hold replaced by U+FFFD, and Excel's _xHHHH_ escapes
+// protected.
 func appendCellText(b []byte, s string) []byte {
-	if plainText(s) && !strings.Contains(s, "_x") {
+	bstr := strings.Contains(s, "_x")
+	if plainText(s) && !bstr {
 		return append(b, s...)
 	}
-	var esc bytes.Buffer
-	xml.EscapeText(&esc, []byte(s))
-	return append(b, bstrEscape(strings.ReplaceAll(esc.String(), "&#xA;", "\n"))...)
+	start := len(b)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch c {
+			case '"':
+				b = append(b, "&#34;"...)
+			case '\'':
+				b = append(b, "&#39;"...)
+			case '&':
+				b = append(b, "&amp;"...)
+			case '<':
+				b = append(b, "&lt;"...)
+			case '>':
+				b = append(b, "&gt;"...)
+			case '\t':
+				b = append(b, "&#x9;"...)
+			case '\n':
+				b = append(b, '\n')
+			case '\r':
+				b = append(b, "&#xD;"...)
+			default:
+				if c < 0x20 {
+					b = append(b, "\uFFFD"...)
+				} else {
+					b = append(b, c)
+				}
+			}
+			continue
+		}
+		r, width := utf8.DecodeRuneInString(s[i:])
+		if !xmlChar(r) || (r == utf8.RuneError && width == 1) {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+width]...)
+		}
+		i += width
+	}
+	if bstr {
+		esc := bstrEscape(string(b[start:]))
+		b = append(b[:start], esc...)
+	}
+	return b
+}
+
+// xmlChar is encoding/xml's isInCharacterRange: the characters XML 1.0
+// can hold.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
 }
 
 // appendEscaped appends s XML-escaped, as excelize writes formulas.

@@ -143,6 +143,7 @@ func TestSheetRowsRefuseWhatTheyCannotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.stop()
 	for _, vals := range [][]any{{42}, {"a", "b", "c"}, {excelize.Cell{Value: 1.5}}, {excelize.Cell{Formula: "1+1", Value: "2"}}} {
 		if err := r.add(2, vals, 0); err == nil {
 			t.Errorf("%v: written, want an error", vals)

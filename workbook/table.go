@@ -118,6 +118,7 @@ func (t *tableWriter) start() error {
 		return err
 	}
 	t.data = data
+	t.st.rows.all = append(t.st.rows.all, data)
 	if err := sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
@@ -229,7 +230,7 @@ func (t *tableWriter) finish() error {
 		if err := t.data.finish(); err != nil {
 			return err
 		}
-		t.st.rows[t.sheet] = t.data
+		t.st.rows.bySheet[t.sheet] = t.data
 	}
 	err = t.sw.Flush()
 	t.sw, t.data = nil, nil
