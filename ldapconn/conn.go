@@ -7,12 +7,10 @@ package ldapconn
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -248,13 +246,9 @@ func bindError(ctx context.Context, cfg Config, server string, timeout time.Dura
 func (c Config) tlsConfig(host string) (*tls.Config, error) {
 	conf := &tls.Config{ServerName: host, InsecureSkipVerify: c.InsecureSkipVerify}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		pool, err := readCAFile(c.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no PEM certificates in it", c.CAFile)
+			return nil, err
 		}
 		conf.RootCAs = pool
 	}

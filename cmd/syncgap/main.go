@@ -1,3 +1,10 @@
+// A Samba AD DC's self-made certificate may carry a negative serial number,
+// which Go refuses since 1.23 even with verification off; the certificate is
+// otherwise sound, and the DC is the user's own (docs/dependencies.md,
+// "crypto/x509").
+
+//go:debug x509negativeserial=1
+
 // Command syncgap audits and corrects Entra ID DirSyncOverrides: mobile and
 // otherMobile values that stopped syncing from Active Directory.
 package main
