@@ -42,7 +42,7 @@ func openLDIF(path string) (f *os.File, size int64, err error) {
 		}
 		return nil, 0, perr("is a directory, not an LDIF file")
 	case !fi.Mode().IsRegular():
-		return nil, 0, perr("is %s, not a regular file: save the export to a file and give that (syncgap reads it twice: to parse it and to hash it)", kindOf(fi.Mode()))
+		return nil, 0, perr("is %s, not a regular file: save the export to a file and give that (the manifest records an input by its path and hash)", kindOf(fi.Mode()))
 	case fi.Size() > MaxLDIFBytes:
 		return nil, 0, perr("is %d GiB, more than an LDIF export can be (%d GiB)", fi.Size()>>30, MaxLDIFBytes>>30)
 	}
@@ -90,6 +90,9 @@ func notLDIF(f *os.File) string {
 	head := bytes.TrimPrefix(buf[:n], []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(head, []byte("PAR1")) {
 		return "is a Parquet table (from a syncgap snapshot?), not an LDIF export"
+	}
+	if bytes.Contains(head, []byte(`"`+pipeline.ManifestFormat+`"`)) {
+		return "is the manifest of a syncgap snapshot, not an LDIF export: give the LDIF file of the AD users"
 	}
 	first, _, _ := bytes.Cut(bytes.TrimLeft(head, " \t\r\n"), []byte("\n"))
 	switch {

@@ -162,6 +162,8 @@ func TestLDIFNotAnExport(t *testing.T) {
 		{"Graph page", writeFile(t, "page.json", `{"value":[]}`), "is JSON, not LDIF: an Entra export goes to --export"},
 		{"CSV", writeFile(t, "users.csv", "\xef\xbb\xbfuserPrincipalName,objectId\na@x,1\n"), "is a CSV file, not LDIF"},
 		{"Parquet", writeFile(t, "ad_users.parquet", "PAR1\x15\x00"), "is a Parquet table (from a syncgap snapshot?)"},
+		{"manifest", writeFile(t, pipeline.ManifestFile, "{\n  \"format\": \""+pipeline.ManifestFormat+"\",\n  \"stages\": []\n}\n"),
+			"is the manifest of a syncgap snapshot, not an LDIF export"},
 		{"too big", sparse, "is 16 GiB, more than an LDIF export can be (16 GiB)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

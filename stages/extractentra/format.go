@@ -112,6 +112,8 @@ type Export struct {
 	// the first few of their UPNs. Merge sets both.
 	Unmatched     int
 	UnmatchedUPNs []string
+	// inputs are Files as hashed while they were parsed.
+	inputs []pipeline.InputRecord
 }
 
 // String says what was detected, for the CLI to print.

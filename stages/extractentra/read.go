@@ -2,6 +2,7 @@ package extractentra
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -43,6 +44,10 @@ func ReadExport(path string) (*Export, error) {
 	case 0:
 		return nil, &pipeline.ParseError{File: path, Err: pipeline.ErrEmptyInput}
 	case '{', '[':
+		if bytes.Contains(t.head, []byte(`"`+pipeline.ManifestFormat+`"`)) {
+			return nil, &pipeline.ParseError{File: path, Line: 1, Err: errors.New("is the manifest of a syncgap snapshot, " +
+				"not an Entra export: give the export files or page directory it was made from")}
+		}
 		p := jsonParser{sizeHint: hint}
 		if err := p.parse(path, t.r); err != nil {
 			return nil, err
@@ -66,6 +71,11 @@ func ReadExport(path string) (*Export, error) {
 	if err := checkDuplicates(e.Users, func(int) string { return path }); err != nil {
 		return nil, err
 	}
+	in, err := t.record(path)
+	if err != nil {
+		return nil, err
+	}
+	e.inputs = []pipeline.InputRecord{in}
 	return e, nil
 }
 
@@ -73,6 +83,7 @@ func ReadExport(path string) (*Export, error) {
 type fileResult struct {
 	users []pipeline.EntraUser
 	stats jsonStats
+	input pipeline.InputRecord
 	err   error
 }
 
@@ -170,6 +181,7 @@ func readPageDir(dir string) (*Export, error) {
 		}
 		st.immutable = st.immutable || res.stats.immutable
 		st.syncFlag = st.syncFlag || res.stats.syncFlag
+		e.inputs = append(e.inputs, res.input)
 		read += sizes[order[i]]
 		e.Users = growFor(e.Users, len(res.users), read, total)
 		e.Users = append(e.Users, res.users...)
@@ -213,6 +225,9 @@ func (p *jsonParser) parseFile(path string, raw *bufio.Reader) fileResult {
 	err = p.parse(path, t.r)
 	res := fileResult{users: p.out, stats: p.stats, err: err}
 	p.out = nil
+	if err == nil {
+		res.input, res.err = t.record(path)
+	}
 	return res
 }
 

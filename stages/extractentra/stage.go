@@ -51,11 +51,8 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSumm
 	}
 	var flags []pipeline.TenantFlag
 	if fp := cfg.TenantFeatures; fp != "" {
-		if flags, err = ReadTenantFeatures(fp); err != nil {
-			return pipeline.EntraSummary{}, err
-		}
-		in, err := pipeline.HashInput(fp)
-		if err != nil {
+		var in pipeline.InputRecord
+		if flags, in, err = readTenantFeatures(fp); err != nil {
 			return pipeline.EntraSummary{}, err
 		}
 		env.AddInput(in)
@@ -108,6 +105,10 @@ func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 			}
 		}
 		s.Add(e)
+		if len(e.inputs) == len(e.Files) { // hashed as they were parsed
+			s.Inputs = append(s.Inputs, e.inputs...)
+			continue
+		}
 		for _, f := range e.Files {
 			in, err := pipeline.HashInput(f)
 			if err != nil {

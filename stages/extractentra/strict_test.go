@@ -209,6 +209,10 @@ func TestNotAnExport(t *testing.T) {
 		snap := filepath.Dir(writeTemp(t, "snap/"+pipeline.ManifestFile, `{"format":"syncgap-manifest/1"}`))
 		refused(t, snap, ": is a syncgap snapshot directory (it holds manifest.json), not an Entra export: give the export files or page directory it was made from")
 	})
+	t.Run("snapshot manifest", func(t *testing.T) {
+		refused(t, writeTemp(t, pipeline.ManifestFile, "{\n  \"format\": \""+pipeline.ManifestFormat+"\",\n  \"stages\": []\n}\n"),
+			":1: is the manifest of a syncgap snapshot, not an Entra export: give the export files or page directory it was made from")
+	})
 	// The admin center's bulk templates start "version:v1.0": a CSV.
 	e, err := ReadExport(writeTemp(t, "bulk.csv", "version:v1.0\nuserPrincipalName,objectId\na@x.com,1\n"))
 	if err != nil || len(e.Users) != 1 {
@@ -274,5 +278,48 @@ func TestTenantFeaturesStrict(t *testing.T) {
 	path := writeTemp(t, "ok.json", `{"value":[{"id":"x","configuration":{"id":"c"},"features":{"id":true,"bypassDirSyncOverridesEnabled":true}}]}`)
 	if flags, err := ReadTenantFeatures(path); err != nil || len(flags) != 2 {
 		t.Errorf("%v %v", flags, err)
+	}
+}
+
+// Exports are hashed as they are parsed: each record is the whole file's
+// SHA-256, in file order, for single files, UTF-16 ones and page directories.
+func TestInputsHashedWhileParsed(t *testing.T) {
+	paths := []string{"testdata/graph-page.json", "testdata/msonline.csv", "testdata/ps51-single-utf16.json", "testdata/pages"}
+	set, err := ReadExports(t.Context(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range set.Exports {
+		if len(e.inputs) != len(e.Files) {
+			t.Errorf("%s: %d records for %d files", e.Path, len(e.inputs), len(e.Files))
+		}
+		want = append(want, e.Files...)
+	}
+	if len(set.Inputs) != len(want) {
+		t.Fatalf("%d inputs for files %v", len(set.Inputs), want)
+	}
+	for i, in := range set.Inputs {
+		sum, n, err := pipeline.HashFile(want[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Path != want[i] || in.SHA256 != sum || in.Bytes != n {
+			t.Errorf("input %d: %+v, want %s %s %d", i, in, want[i], sum, n)
+		}
+	}
+}
+
+// The tenant features file is hashed as it is read too.
+func TestTenantFeaturesHashed(t *testing.T) {
+	for _, name := range []string{"testdata/tenant.json", "testdata/tenant-ps.json"} {
+		_, in, err := readTenantFeatures(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, n, err := pipeline.HashFile(name)
+		if err != nil || in.Path != name || in.SHA256 != sum || in.Bytes != n {
+			t.Errorf("%s: %+v, want %s %d (%v)", name, in, sum, n, err)
+		}
 	}
 }

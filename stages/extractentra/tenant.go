@@ -24,27 +24,40 @@ import (
 // When the file does not mention bypassDirSyncOverridesEnabled, that row is
 // still returned, unknown, saying so.
 func ReadTenantFeatures(path string) ([]pipeline.TenantFlag, error) {
+	flags, _, err := readTenantFeatures(path)
+	return flags, err
+}
+
+// readTenantFeatures is ReadTenantFeatures that also returns the file's
+// input record, hashed as it was read.
+func readTenantFeatures(path string) (flags []pipeline.TenantFlag, in pipeline.InputRecord, err error) {
 	perr := func(line, col int, err error) error {
 		return &pipeline.ParseError{File: path, Line: line, Column: col, Err: err}
 	}
 	// The JSON of one Graph object is a few hundred bytes: anything but a
 	// small regular file (a FIFO, /dev/zero) is refused before it is read.
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, perr(0, 0, errors.New("not a regular file: give the JSON file of GET /directory/onPremisesSynchronization"))
+		return nil, in, perr(0, 0, errors.New("not a regular file: give the JSON file of GET /directory/onPremisesSynchronization"))
 	}
 	t, err := openText(path, nil)
 	if err != nil {
-		return nil, fmt.Errorf("read tenant features: %w", err)
+		return nil, in, fmt.Errorf("read tenant features: %w", err)
 	}
 	defer t.Close()
 	data, err := io.ReadAll(io.LimitReader(t.r, maxFeaturesFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("read tenant features: %w", err)
+		return nil, in, fmt.Errorf("read tenant features: %w", err)
 	}
 	if len(data) > maxFeaturesFile {
-		return nil, perr(0, 0, fmt.Errorf("more than %d KiB: not the JSON of one onPremisesSynchronization object", maxFeaturesFile>>10))
+		return nil, in, perr(0, 0, fmt.Errorf("more than %d KiB: not the JSON of one onPremisesSynchronization object", maxFeaturesFile>>10))
 	}
-	return parseTenantFeatures(path, data)
+	if flags, err = parseTenantFeatures(path, data); err != nil {
+		return nil, in, err
+	}
+	if in, err = t.record(path); err != nil {
+		return nil, in, err
+	}
+	return flags, in, nil
 }
 
 // parseTenantFeatures is ReadTenantFeatures on the text of the file.

@@ -4,15 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"syncgap/pipeline"
 )
 
 // textFile is an export file opened for reading as UTF-8 text.
 type textFile struct {
 	f     *os.File
+	raw   *bufio.Reader           // the file's bytes, before decoding
+	hash  *pipeline.HashingReader // what raw has read, hashed
 	r     *bufio.Reader
 	head  []byte // the first bytes after any BOM, for sniffing; do not keep
 	utf16 bool   // decoded from UTF-16: the file is about twice the text
@@ -28,10 +33,13 @@ func openText(path string, raw *bufio.Reader) (*textFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Hashed as it is parsed, so the manifest records what was read, even
+	// should the file change after, and the file is read once.
+	hr := pipeline.NewHashingReader(src)
 	if raw == nil {
-		raw = bufio.NewReaderSize(src, 64<<10)
+		raw = bufio.NewReaderSize(hr, 64<<10)
 	} else {
-		raw.Reset(src)
+		raw.Reset(hr)
 	}
 	bom, _ := raw.Peek(4)
 	var r *bufio.Reader
@@ -57,10 +65,20 @@ func openText(path string, raw *bufio.Reader) (*textFile, error) {
 		f.Close()
 		return nil, err
 	}
-	return &textFile{f: f, r: r, head: head, utf16: r != raw}, nil
+	return &textFile{f: f, raw: raw, hash: hr, r: r, head: head, utf16: r != raw}, nil
 }
 
 func (t *textFile) Close() error { return t.f.Close() }
+
+// record reads what the parser left of the file (nothing, once it has
+// read to the end, as every parser here does on success) and returns the
+// input record of the whole file.
+func (t *textFile) record(path string) (pipeline.InputRecord, error) {
+	if _, err := io.Copy(io.Discard, t.raw); err != nil {
+		return pipeline.InputRecord{}, fmt.Errorf("hash input %s: %w", path, err)
+	}
+	return t.hash.Record(path), nil
+}
 
 // firstByte is the first non-blank byte of the file; 0 for a blank file.
 func (t *textFile) firstByte() byte {
