@@ -13,7 +13,10 @@ import (
 func TestBadInput(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "secret.txt")
 	os.WriteFile(secret, []byte("+1 425 555 0100\n"), 0o600)
-	goodLDIF := "dn: CN=A,DC=x\nobjectClass: user\nuserPrincipalName: a@x.com\nsAMAccountName: a\n\n"
+	// A good export carries the attributes extract-ad requires of an LDIF (an
+	// anchor, a mobile number, a UPN), so only the bad file can fail.
+	goodLDIF := "dn: CN=A,DC=x\nobjectClass: user\nuserPrincipalName: a@x.com\nsAMAccountName: a\n" +
+		"objectGUID:: AAECAwQFBgcICQoLDA0ODw==\nmobile: +1 425 555 0199\n\n"
 	goodPage := `{"value":[{"id":"00000000-0000-0000-0000-000000000001","userPrincipalName":"a@x.com","onPremisesSyncEnabled":true}]}`
 	tests := []struct {
 		name     string
