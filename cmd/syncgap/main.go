@@ -20,6 +20,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syncgap/pipeline"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -68,8 +69,16 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C and SIGTERM (a service manager, a closed terminal, kill) cancel
+	// the context: stages stop at their next check and remove what they had
+	// not committed, and apply journals the writes in flight. A second
+	// signal ends the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := newRoot()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
