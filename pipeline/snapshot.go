@@ -12,6 +12,7 @@ import (
 // "Snapshots").
 type Transaction struct {
 	out, scratch string
+	replace      bool
 }
 
 // BeginSnapshot starts a snapshot that will replace out. An existing
@@ -19,17 +20,8 @@ type Transaction struct {
 // not overwritten by accident.
 func BeginSnapshot(out string, replace bool) (*Transaction, error) {
 	out = filepath.Clean(out)
-	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("%s is a file, not a snapshot directory: choose a new directory", out)
-	}
-	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
-		if !replace {
-			return nil, fmt.Errorf("%s already holds files: choose a new snapshot directory, or pass --replace", out)
-		}
-		// --replace replaces a snapshot, never any other directory.
-		if m, err := LoadManifest(out); err != nil || len(m.Stages) == 0 {
-			return nil, fmt.Errorf("%s is not a syncgap snapshot (no manifest.json of ours): --replace replaces only a snapshot; choose a new directory", out)
-		}
+	if err := checkOut(out, replace); err != nil {
+		return nil, err
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -39,16 +31,45 @@ func BeginSnapshot(out string, replace bool) (*Transaction, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Transaction{out: out, scratch: scratch}, nil
+	return &Transaction{out: out, scratch: scratch, replace: replace}, nil
+}
+
+// checkOut refuses a destination that is a file, holds files (unless
+// replace), or, to be replaced, is not a syncgap snapshot.
+func checkOut(out string, replace bool) error {
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is a file, not a snapshot directory: choose a new directory", out)
+	}
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+		if !replace {
+			return fmt.Errorf("%s already holds files: choose a new snapshot directory, or pass --replace", out)
+		}
+		// --replace replaces a snapshot, never any other directory.
+		if m, err := LoadManifest(out); err != nil || len(m.Stages) == 0 {
+			return fmt.Errorf("%s is not a syncgap snapshot (no manifest.json of ours): --replace replaces only a snapshot; choose a new directory", out)
+		}
+	}
+	return nil
 }
 
 // Dir is where the stages write until Commit.
 func (t *Transaction) Dir() string { return t.scratch }
 
-// Commit puts the finished snapshot in place of the destination.
+// Commit puts the finished snapshot in place of the destination. The
+// destination is checked again, since another run may have written it
+// meanwhile: without replace, only an empty directory is taken, removed
+// only while it is still empty, so a snapshot written by a run that
+// finished first is never moved aside.
 func (t *Transaction) Commit() error {
+	if err := checkOut(t.out, t.replace); err != nil {
+		return fmt.Errorf("%w (checked again before putting this snapshot in place)", err)
+	}
 	old := ""
-	if _, err := os.Stat(t.out); err == nil {
+	if entries, err := os.ReadDir(t.out); err == nil && len(entries) == 0 {
+		if err := os.Remove(t.out); err != nil {
+			return fmt.Errorf("replace %s: %w", t.out, err)
+		}
+	} else if err == nil {
 		old = t.scratch + ".old"
 		if err := os.Rename(t.out, old); err != nil {
 			return fmt.Errorf("replace %s: %w", t.out, err)
