@@ -142,6 +142,9 @@ source tree describes the stages and the tables between them.
 			}
 		},
 	}
+	root.SetFlagErrorFunc(flagError)
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail")
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -15,8 +16,14 @@ func newVersionCmd() *cobra.Command {
 		Example: `  syncgap version`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), pipeline.ToolVersion())
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is what version and --version print: the tool version (the
+// one manifests record) and the Go toolchain and platform it was built for.
+func versionLine() string {
+	return fmt.Sprintf("%s (%s, %s/%s)", pipeline.ToolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
