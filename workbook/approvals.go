@@ -1,12 +1,14 @@
 package workbook
 
 import (
+	"archive/zip"
 	"fmt"
+	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
+	"sync/atomic"
 
 	"syncgap/pipeline"
 )
@@ -110,37 +112,105 @@ func (s *Signed) Effective() []Decided {
 // naming the sheet and cell: a decision that is not Approve or Reject, an
 // action id or group given twice, a row without an id, a row naming a group
 // that does not exist, a group row whose kind, op or risk is not one, a
-// missing or empty plan hash. Empty change fields and approvers are not
-// refused here; their cells are returned.
+// missing or empty plan hash, a formula in a cell it reads. Empty change
+// fields and approvers are not refused here; their cells are returned.
+//
+// The file is someone else's and may be damaged or hostile: it is read
+// within the limits below (docs/workbook.md, "Reading a signed workbook
+// back"), and a workbook damaged anywhere, in any part of the archive or
+// any sheet it reads, is refused whole, never read as fewer decisions.
 func ReadSigned(path string) (*Signed, error) {
 	if err := checkSignedFile(path); err != nil {
 		return nil, err
 	}
-	// excelize's defaults let a small zip inflate to 16 GB: a workbook
-	// someone sent back is read within limits a change-board workbook
-	// never comes near (docs/dependencies.md, "excelize").
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: MaxSignedUnzip, UnzipXMLSizeLimit: MaxSignedXML})
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open workbook %s: %w", path, err)
+		return nil, fmt.Errorf("open workbook: %w", err)
 	}
 	defer f.Close()
-	s := &Signed{}
-	if err := readSignOff(f, path, s); err != nil {
+	// Checked again on what was opened: the path may have been replaced.
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open workbook: %w", err)
+	}
+	if err := checkSignedInfo(path, fi); err != nil {
 		return nil, err
 	}
-	r := &planReader{path: path, s: s, seen: map[string]string{}, groups: map[string]int{}, keys: map[GroupKey]string{}}
+	return readSigned(f, fi.Size(), path)
+}
+
+// readSigned reads the size bytes at r as a signed workbook; path is the
+// name errors give it.
+func readSigned(r io.ReaderAt, size int64, path string) (*Signed, error) {
+	z, err := openSignedZip(r, size, path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := openSignedBook(z)
+	if err != nil {
+		return nil, err
+	}
+	if err := z.checkDeclared(); err != nil {
+		return nil, err
+	}
+	// The parts ReadSigned does not parse (the brief, Gaps, styles, …) are
+	// inflated to their end on the other core meanwhile, for their
+	// checksums: a damaged archive is refused whatever part is damaged.
+	parsed := map[*zip.File]bool{b.sstPart: true}
+	for _, sh := range b.sheets {
+		if isPlanSheet(sh.name) || strings.EqualFold(sh.name, SignOffSheet) {
+			parsed[sh.part] = true
+		}
+	}
+	var stop atomic.Bool
+	checked := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 32<<10)
+		for _, f := range z.order {
+			if parsed[f] {
+				continue
+			}
+			if err := z.drain(f, buf, &stop); err != nil {
+				checked <- err
+				return
+			}
+		}
+		checked <- nil
+	}()
+	s, err := readSignedBook(b)
+	if err != nil {
+		stop.Store(true)
+		<-checked
+		return nil, err
+	}
+	if err := <-checked; err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func isPlanSheet(name string) bool {
+	return name == PlanSheet || strings.HasPrefix(name, PlanSheet+" (")
+}
+
+func readSignedBook(b *signedBook) (*Signed, error) {
+	s := &Signed{}
+	if err := readSignOff(b, s); err != nil {
+		return nil, err
+	}
+	r := &planReader{path: b.path, s: s, seen: map[string]string{}, groups: map[string]int{}, keys: map[GroupKey]string{}}
 	found := false
-	for _, sheet := range f.GetSheetList() {
-		if sheet != PlanSheet && !strings.HasPrefix(sheet, PlanSheet+" (") {
+	for _, sh := range b.sheets {
+		if !isPlanSheet(sh.name) {
 			continue
 		}
 		found = true
-		if err := r.sheet(f, sheet); err != nil {
+		if err := r.sheet(b, sh); err != nil {
 			return nil, err
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", path, PlanSheet)
+		return nil, fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", b.path, PlanSheet)
 	}
 	if err := r.resolve(); err != nil {
 		return nil, err
@@ -148,10 +218,10 @@ func ReadSigned(path string) (*Signed, error) {
 	return s, nil
 }
 
-func readSignOff(f *excelize.File, path string, s *Signed) error {
-	rows, err := f.GetRows(SignOffSheet)
-	if err != nil {
-		return fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", path, SignOffSheet)
+func readSignOff(b *signedBook, s *Signed) error {
+	sh, ok := b.sheet(SignOffSheet)
+	if !ok {
+		return fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", b.path, SignOffSheet)
 	}
 	s.Approvers = make([]Approver, Approvers)
 	type dest struct{ val, cell *string }
@@ -172,32 +242,55 @@ func readSignOff(f *excelize.File, path string, s *Signed) error {
 		RoleLabel:     {&s.Approvers[0].Role, &s.Approvers[0].RoleCell},
 		DateLabel:     {&s.Approvers[0].Date, &s.Approvers[0].DateCell},
 	}
-	for i, r := range rows {
-		if len(r) == 0 {
-			continue
+	// Labels in A, values in B: both are what the sign-off says.
+	keep := func(col int, _ []sheetCell) bool { return col <= 2 }
+	err := b.readSheet(sh, keep, func(n int, r []sheetCell) error {
+		for i, c := range r {
+			if c.HasFormula {
+				return &pipeline.CellError{File: b.path, Sheet: sh.name, Cell: cellRef(i+1, n),
+					Err: fmt.Errorf("holds a formula (%s); type the value as text", formulaText(c))}
+			}
 		}
-		label := strings.TrimSpace(r[0])
+		if len(r) == 0 {
+			return nil
+		}
+		label := strings.TrimSpace(r[0].Value)
 		d, ok := cells[label]
 		if !ok {
 			if d, ok = legacy[label]; !ok || *d.cell != "" {
-				continue
+				return nil
 			}
 		}
-		*d.cell = fmt.Sprintf("B%d", i+1)
+		*d.cell = fmt.Sprintf("B%d", n)
+		*d.val = ""
 		if len(r) > 1 {
-			*d.val = strings.TrimSpace(r[1])
-		} else {
-			*d.val = ""
+			v, err := b.signOffValue(r[1])
+			if err != nil {
+				return &pipeline.CellError{File: b.path, Sheet: sh.name, Cell: *d.cell, Err: err}
+			}
+			*d.val = strings.TrimSpace(v)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if s.PlanHashCell == "" {
-		return &pipeline.CellError{File: path, Sheet: SignOffSheet, Cell: "A:A", Err: fmt.Errorf("no %q row", PlanHashLabel)}
+		return &pipeline.CellError{File: b.path, Sheet: SignOffSheet, Cell: "A:A", Err: fmt.Errorf("no %q row", PlanHashLabel)}
 	}
 	if s.PlanHash == "" {
-		return &pipeline.CellError{File: path, Sheet: SignOffSheet, Cell: s.PlanHashCell, Err: fmt.Errorf("the plan hash is empty")}
+		return &pipeline.CellError{File: b.path, Sheet: SignOffSheet, Cell: s.PlanHashCell, Err: fmt.Errorf("the plan hash is empty")}
 	}
 	s.Approver, s.Role, s.Date = s.Approvers[0].Name, s.Approvers[0].Role, s.Approvers[0].Date
 	return nil
+}
+
+// formulaText shows a formula in a message, quoted (it is the sender's text).
+func formulaText(c sheetCell) string {
+	if c.Formula == "" {
+		return "a shared formula"
+	}
+	return strconv.Quote("=" + c.Formula)
 }
 
 // planReader reads the Plan sheets into a Signed.
@@ -207,6 +300,13 @@ type planReader struct {
 	seen   map[string]string   // action id -> sheet!cell of its first row
 	groups map[string]int      // lower-case group id -> index in s.Groups
 	keys   map[GroupKey]string // group key -> sheet!cell of its group row
+
+	// The current sheet's columns in planRead (indices, ascending) and the
+	// hint for a formula in each.
+	read []int
+	hint map[int]string
+
+	rows, comments int // rows read, and bytes of comments, against the limits
 }
 
 func (r *planReader) cellErr(sheet, cell string, format string, args ...any) error {
@@ -231,85 +331,150 @@ func isGroupID(id string) bool {
 	return len(id) > len(GroupIDPrefix) && strings.EqualFold(id[:len(GroupIDPrefix)], GroupIDPrefix)
 }
 
-func (r *planReader) sheet(f *excelize.File, sheet string) error {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return fmt.Errorf("%s: sheet %q: %w", r.path, sheet, err)
-	}
-	defer rows.Close()
+// planRead are the Plan columns ReadSigned reads, and what to tell
+// someone who put a formula in one: a formula's saved value is whatever
+// some program last calculated, and can say the opposite of the formula.
+var planRead = map[string]string{
+	ActionIDTitle:  "the action id must be the text syncgap wrote",
+	DecisionTitle:  "type the decision as text",
+	CommentTitle:   "type the comment as text",
+	GroupTitle:     "the group must be the text syncgap wrote",
+	KindTitle:      "the kind must be the text syncgap wrote",
+	AttributeTitle: "the attribute must be the text syncgap wrote",
+	OpTitle:        "the op must be the text syncgap wrote",
+	RiskTitle:      "the risk must be the text syncgap wrote",
+	"UPN":          "the group's words must be the text syncgap wrote",
+}
+
+func (r *planReader) sheet(b *signedBook, sh bookSheet) error {
+	sheet := sh.name
 	col := map[string]int{}
-	n := 0
-	for rows.Next() {
-		n++
-		cells, err := rows.Columns()
-		if err != nil {
-			return fmt.Errorf("%s: sheet %q row %d: %w", r.path, sheet, n, err)
+	var read []bool      // by column index: a column in planRead
+	var groupOnly []bool // by column index: read on group rows only
+	header := false
+	// Kind, attribute, op, risk and words are read on group rows only: on
+	// an action row (its id, in column A, comes first) they are skipped,
+	// which spares a string per cell on a sheet of a million rows.
+	keep := func(c int, row []sheetCell) bool {
+		if !header {
+			return true
 		}
-		if n == 1 {
-			for i, t := range cells {
-				t = strings.TrimSpace(t)
-				if _, dup := col[t]; !dup {
+		if c > len(read) || !read[c-1] {
+			return false
+		}
+		if !groupOnly[c-1] {
+			return true
+		}
+		id := col[ActionIDTitle]
+		return id >= c-1 || (id < len(row) && isGroupID(strings.TrimSpace(row[id].Value)))
+	}
+	r.read, r.hint = r.read[:0], map[int]string{}
+	err := b.readSheet(sh, keep, func(n int, cells []sheetCell) error {
+		if !header {
+			if n != 1 {
+				return r.cellErr(sheet, "1:1", "header lacks %q or %q", ActionIDTitle, DecisionTitle)
+			}
+			header = true
+			for i, c := range cells {
+				if c.HasFormula {
+					return r.cellErr(sheet, cellRef(i+1, n), "holds a formula (%s); column titles must be the text syncgap wrote", formulaText(c))
+				}
+				t := strings.TrimSpace(c.Value)
+				if _, dup := col[t]; !dup && t != "" {
 					col[t] = i
 				}
 			}
-			if _, ok := col[ActionIDTitle]; !ok {
-				return r.cellErr(sheet, "1:1", "header lacks %q or %q", ActionIDTitle, DecisionTitle)
+			for _, t := range []string{ActionIDTitle, DecisionTitle} {
+				if _, ok := col[t]; !ok {
+					return r.cellErr(sheet, "1:1", "header lacks %q or %q", ActionIDTitle, DecisionTitle)
+				}
 			}
-			if _, ok := col[DecisionTitle]; !ok {
-				return r.cellErr(sheet, "1:1", "header lacks %q or %q", ActionIDTitle, DecisionTitle)
+			for t, hint := range planRead {
+				if c, ok := col[t]; ok {
+					for len(read) <= c {
+						read, groupOnly = append(read, false), append(groupOnly, false)
+					}
+					read[c] = true
+					r.read, r.hint[c] = append(r.read, c), hint
+				}
 			}
-			continue
+			for _, t := range []string{KindTitle, AttributeTitle, OpTitle, RiskTitle, "UPN"} {
+				if c, ok := col[t]; ok {
+					groupOnly[c] = true
+				}
+			}
+			slices.Sort(r.read) // the first formula in the row is the one named
+			return nil
 		}
-		get := func(title string) string {
-			if c, ok := col[title]; ok && c < len(cells) {
-				return strings.TrimSpace(cells[c])
-			}
+		return r.row(sheet, n, cells, col)
+	})
+	if err != nil {
+		return err
+	}
+	if !header {
+		return r.cellErr(sheet, "1:1", "no rows at all: header lacks %q or %q", ActionIDTitle, DecisionTitle)
+	}
+	return nil
+}
+
+// row reads one Plan row after the header.
+func (r *planReader) row(sheet string, n int, cells []sheetCell, col map[string]int) error {
+	at := func(title string) string {
+		c, ok := col[title]
+		if !ok {
 			return ""
 		}
-		at := func(title string) string {
-			c, ok := col[title]
-			if !ok {
-				return ""
-			}
-			name, _ := excelize.CoordinatesToCellName(c+1, n)
-			return name
-		}
-		id, dec := get(ActionIDTitle), get(DecisionTitle)
-		idCell, decCell := at(ActionIDTitle), at(DecisionTitle)
-		if id == "" {
-			if dec != "" {
-				return r.cellErr(sheet, idCell, "a decision (%s) on a row without an action id", decCell)
-			}
-			continue // a blank line
-		}
-		if isGroupID(id) {
-			if err := r.group(sheet, n, id, dec, get, at); err != nil {
-				return err
-			}
-			continue
-		}
-		if first, dup := r.seen[id]; dup {
-			return r.cellErr(sheet, idCell, "action %s appears twice (first at %s)", id, first)
-		}
-		r.seen[id] = sheet + "!" + idCell
-		d, err := r.parseDecision(sheet, decCell, dec)
-		if err != nil {
-			return err
-		}
-		row := Decided{
-			ActionID: id, Decision: d, Comment: get(CommentTitle), Sheet: sheet, Cell: decCell, IDCell: idCell,
-			GroupID: get(GroupTitle),
-		}
-		if row.GroupID != "" {
-			row.GroupCell = at(GroupTitle)
-		}
-		if d == "" {
-			r.s.Undecided = append(r.s.Undecided, row)
-		} else {
-			r.s.Decisions = append(r.s.Decisions, row)
+		return cellRef(c+1, n)
+	}
+	for _, c := range r.read {
+		if c < len(cells) && cells[c].HasFormula {
+			return r.cellErr(sheet, cellRef(c+1, n), "holds a formula (%s); %s", formulaText(cells[c]), r.hint[c])
 		}
 	}
-	return rows.Error()
+	get := func(title string) string {
+		if c, ok := col[title]; ok && c < len(cells) {
+			return strings.TrimSpace(cells[c].Value)
+		}
+		return ""
+	}
+	id, dec := get(ActionIDTitle), get(DecisionTitle)
+	idCell, decCell := at(ActionIDTitle), at(DecisionTitle)
+	if id == "" {
+		if dec != "" {
+			return r.cellErr(sheet, idCell, "a decision (%s) on a row without an action id", decCell)
+		}
+		return nil // a blank line
+	}
+	if r.rows++; r.rows > signedRowLimit {
+		return r.cellErr(sheet, idCell, "more than %d rows on the Plan sheets, more than any plan has", signedRowLimit)
+	}
+	if r.comments += len(get(CommentTitle)); r.comments > signedCommentLimit {
+		return r.cellErr(sheet, at(CommentTitle), "the comments come to more than %d bytes, more than a signed workbook may hold", signedCommentLimit)
+	}
+	if isGroupID(id) {
+		return r.group(sheet, n, id, dec, get, at)
+	}
+	if first, dup := r.seen[id]; dup {
+		return r.cellErr(sheet, idCell, "action %s appears twice (first at %s)", id, first)
+	}
+	r.seen[id] = sheet + "!" + idCell
+	d, err := r.parseDecision(sheet, decCell, dec)
+	if err != nil {
+		return err
+	}
+	row := Decided{
+		ActionID: id, Decision: d, Comment: get(CommentTitle), Sheet: sheet, Cell: decCell, IDCell: idCell,
+		GroupID: get(GroupTitle),
+	}
+	if row.GroupID != "" {
+		row.GroupCell = at(GroupTitle)
+	}
+	if d == "" {
+		r.s.Undecided = append(r.s.Undecided, row)
+	} else {
+		r.s.Decisions = append(r.s.Decisions, row)
+	}
+	return nil
 }
 
 // group reads one group row: its id, key and decision.
@@ -372,13 +537,40 @@ func (r *planReader) resolve() error {
 	return nil
 }
 
-// Limits on a signed workbook read back: the file, everything it unzips
-// to, and one XML part held in memory. A plan of a million users makes a
-// workbook of about 60 MB that unzips to well under 1 GiB.
+// Limits on a signed workbook read back. They are far above what a plan
+// of a million users comes to (its workbook is about 75 MB and unzips to
+// 0.9 GB, the largest part the 380 MB Plan sheet; saved by Excel or
+// LibreOffice, its shared strings come to an estimated 3 to 4 million and
+// 250 MB), and they keep a hostile file's cost in memory to the shared
+// strings, the only part held in memory, and in time to inflating
+// MaxSignedUnzip. Sizes are checked as declared before anything inflates,
+// and again as inflated, so a header that lies gains nothing.
 const (
-	MaxSignedFile  = 512 << 20
-	MaxSignedUnzip = 2 << 30
-	MaxSignedXML   = 256 << 20
+	MaxSignedFile  = 512 << 20 // the file
+	MaxSignedUnzip = 2 << 30   // all parts together, uncompressed
+	MaxSignedPart  = 1 << 30   // one part, uncompressed; sheets are read streaming
+	MaxSignedXML   = 512 << 20 // the shared strings part, held in memory
+	// MaxSharedStrings is the most strings the shared string table may
+	// hold; they cost their text and 4 bytes each.
+	MaxSharedStrings = 16 << 20
+	// MaxCellChars is the most characters a cell or shared string may
+	// hold: Excel's own limit, which syncgap's writer keeps to as well.
+	MaxCellChars = 32_767
+	// MaxSignedRows is the most action and group rows the Plan sheets may
+	// hold together: a million users with a difference on both attributes
+	// make two million. Each row read is held (a few hundred bytes), so
+	// this bounds what a workbook of tiny rows costs.
+	MaxSignedRows = 4 << 20
+	// MaxSignedComments is the most bytes all Comment cells together may
+	// hold; they are held too.
+	MaxSignedComments = 64 << 20
+)
+
+// The row and comment limits, as variables so that a test can reach them
+// without building millions of rows.
+var (
+	signedRowLimit     = MaxSignedRows
+	signedCommentLimit = MaxSignedComments
 )
 
 // checkSignedFile refuses what is not a regular file of a sane size before
@@ -388,6 +580,10 @@ func checkSignedFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("open workbook: %w", err)
 	}
+	return checkSignedInfo(path, fi)
+}
+
+func checkSignedInfo(path string, fi os.FileInfo) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file (a workbook is a .xlsx file)", path)
 	}
