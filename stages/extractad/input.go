@@ -21,63 +21,33 @@ import (
 // limit are the same kind of bound.
 const MaxLDIFBytes = 16 << 30
 
-// openLDIF opens the export only once it is known to be a regular file of
-// a sane size: opening a FIFO for reading blocks until a writer comes (and
-// Ctrl-C cannot interrupt it), and a device never ends. A directory gets a
-// message saying what it is, a syncgap snapshot above all, since that is
-// what people point at by mistake. The returned file is read through
-// limited, which fails should the file grow past the limit while read.
-func openLDIF(path string) (f *os.File, size int64, err error) {
+// openLDIF opens the export (pipeline.OpenInput: a regular file of a sane
+// size). A directory gets a message saying what it is, a syncgap snapshot
+// above all, since that is what people point at by mistake. The returned
+// reader fails should the file grow past the limit while read.
+func openLDIF(path string) (f *os.File, size int64, r io.Reader, err error) {
 	perr := func(format string, a ...any) error {
 		return &pipeline.ParseError{File: path, Err: fmt.Errorf(format, a...)}
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("open ldif: %w", err)
-	}
-	switch {
-	case fi.IsDir():
-		if isSnapshot(path) {
-			return nil, 0, perr("is a syncgap snapshot directory (it holds %s), not an LDIF export: give the LDIF file of the AD users", pipeline.ManifestFile)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		if pipeline.IsSnapshot(path) {
+			return nil, 0, nil, perr("is a syncgap snapshot directory (it holds %s), not an LDIF export: give the LDIF file of the AD users", pipeline.ManifestFile)
 		}
-		return nil, 0, perr("is a directory, not an LDIF file")
-	case !fi.Mode().IsRegular():
-		return nil, 0, perr("is %s, not a regular file: save the export to a file and give that (the manifest records an input by its path and hash)", kindOf(fi.Mode()))
-	case fi.Size() > MaxLDIFBytes:
-		return nil, 0, perr("is %d GiB, more than an LDIF export can be (%d GiB)", fi.Size()>>30, MaxLDIFBytes>>30)
+		return nil, 0, nil, perr("is a directory, not an LDIF file")
 	}
-	if f, err = os.Open(path); err != nil {
-		return nil, 0, fmt.Errorf("open ldif: %w", err)
-	}
-	// The name may have been swapped for something else since the Stat.
-	if fi2, err := f.Stat(); err != nil || !fi2.Mode().IsRegular() || !os.SameFile(fi, fi2) {
-		f.Close()
-		return nil, 0, perr("changed while it was opened")
+	f, size, r, err = pipeline.OpenInput(path, "an LDIF export", MaxLDIFBytes)
+	if err != nil {
+		var pe *pipeline.ParseError
+		if errors.As(err, &pe) {
+			return nil, 0, nil, err
+		}
+		return nil, 0, nil, fmt.Errorf("open ldif: %w", err)
 	}
 	if why := notLDIF(f); why != "" {
 		f.Close()
-		return nil, 0, perr("%s", why)
+		return nil, 0, nil, perr("%s", why)
 	}
-	return f, fi.Size(), nil
-}
-
-// isSnapshot reports whether dir holds a syncgap manifest.
-func isSnapshot(dir string) bool {
-	fi, err := os.Stat(filepath.Join(dir, pipeline.ManifestFile))
-	return err == nil && fi.Mode().IsRegular()
-}
-
-// kindOf names a file mode that is not a regular file, for messages.
-func kindOf(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
+	return f, size, r, nil
 }
 
 // notLDIF says what the start of f shows the file to be when that is
@@ -104,26 +74,6 @@ func notLDIF(f *os.File) string {
 		return "is a CSV file, not LDIF: an Entra export goes to --export"
 	}
 	return ""
-}
-
-// limited fails a read past max bytes, naming the file: the size was
-// checked before opening, so only a file that grows while read gets here.
-type limited struct {
-	r    io.Reader
-	name string
-	left int64
-}
-
-func (l *limited) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		return 0, &pipeline.ParseError{File: l.name, Err: fmt.Errorf("grew past %d GiB while it was read", MaxLDIFBytes>>30)}
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
 }
 
 // ErrMissingAttributes is an LDIF export in which no user carries an

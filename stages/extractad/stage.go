@@ -50,7 +50,7 @@ var LDIFStage = pipeline.Def[LDIFConfig, LDIFSummary]{
 
 func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummary, error) {
 	path := cfg.LDIF
-	f, size, err := openLDIF(path)
+	f, size, src, err := openLDIF(path)
 	if err != nil {
 		return LDIFSummary{}, err
 	}
@@ -58,7 +58,7 @@ func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummar
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("extract-ad", "bytes", size)
 	defer prog.Done()
-	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: &limited{r: f, name: path, left: MaxLDIFBytes}, P: prog})
+	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: src, P: prog})
 	var users userChunks
 	var cov coverage
 	n, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {

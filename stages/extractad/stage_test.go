@@ -187,22 +187,6 @@ func TestLDIFNotAnExport(t *testing.T) {
 	}
 }
 
-// limited stops a file that grows past the limit while it is read.
-func TestLimited(t *testing.T) {
-	l := &limited{r: strings.NewReader("0123456789"), name: "ad.ldif", left: 4}
-	var got []byte
-	buf := make([]byte, 3)
-	var err error
-	for err == nil {
-		var n int
-		n, err = l.Read(buf)
-		got = append(got, buf[:n]...)
-	}
-	if string(got) != "0123" || err.Error() != "ad.ldif: grew past 16 GiB while it was read" {
-		t.Errorf("read %q, then %v", got, err)
-	}
-}
-
 // What ldapsearch prints for a paged search, with or without -L, reads as
 // the same table: the page breaks between entries are skipped. The files
 // are real ldapsearch output of a Samba DC (see ldif.TestReaderLdapsearchPaged).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"unicode/utf8"
 
 	"syncgap/pipeline"
@@ -23,76 +22,12 @@ const MaxExportBytes = 16 << 30
 // the rest of the file one field, held in memory.
 const maxRecord = 64 << 20
 
-// openRegular opens an input file only once it is known to be a regular
-// file of a sane size: opening a FIFO for reading blocks until a writer
-// comes (and Ctrl-C cannot interrupt it), and a device never ends. The
-// file is read through a limit, which fails should it grow past the bound
-// while it is read.
+// openRegular opens an export file (pipeline.OpenInput: a regular file of
+// a sane size), read through a limit that fails should it grow past the
+// bound while it is read.
 func openRegular(path string) (*os.File, io.Reader, error) {
-	perr := func(format string, a ...any) error {
-		return &pipeline.ParseError{File: path, Err: fmt.Errorf(format, a...)}
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	switch {
-	case !fi.Mode().IsRegular():
-		return nil, nil, perr("is %s, not a regular file: save the export to a file and give that (syncgap reads it twice: to parse it and to hash it)", kindOf(fi.Mode()))
-	case fi.Size() > MaxExportBytes:
-		return nil, nil, perr("is %d GiB, more than an Entra export can be (%d GiB)", fi.Size()>>30, MaxExportBytes>>30)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The name may have been swapped for something else since the Stat.
-	if fi2, err := f.Stat(); err != nil || !fi2.Mode().IsRegular() || !os.SameFile(fi, fi2) {
-		f.Close()
-		return nil, nil, perr("changed while it was opened")
-	}
-	return f, &limited{r: f, name: path, left: MaxExportBytes}, nil
-}
-
-// kindOf names a file mode that is not a regular file, for messages.
-func kindOf(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}
-
-// limited fails a read past the bound, naming the file.
-type limited struct {
-	r    io.Reader
-	name string
-	left int64
-}
-
-func (l *limited) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		return 0, &pipeline.ParseError{File: l.name, Err: fmt.Errorf("grew past %d GiB while it was read", MaxExportBytes>>30)}
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
-}
-
-// isSnapshot reports whether dir holds a syncgap manifest: a snapshot
-// given where an export was expected.
-func isSnapshot(dir string) bool {
-	fi, err := os.Stat(filepath.Join(dir, pipeline.ManifestFile))
-	return err == nil && fi.Mode().IsRegular()
+	f, _, r, err := pipeline.OpenInput(path, "an Entra export", MaxExportBytes)
+	return f, r, err
 }
 
 // notAnExport says what the start of a file that is neither JSON nor a CSV

@@ -24,7 +24,7 @@ func ReadExport(path string) (*Export, error) {
 		return nil, fmt.Errorf("read entra export: %w", err)
 	}
 	if fi.IsDir() {
-		if isSnapshot(path) {
+		if pipeline.IsSnapshot(path) {
 			return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("is a syncgap snapshot directory (it holds %s), "+
 				"not an Entra export: give the export files or page directory it was made from", pipeline.ManifestFile)}
 		}
