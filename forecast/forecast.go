@@ -242,14 +242,11 @@ type Counts map[pipeline.CloudOutcome]int
 // Add counts one row.
 func (c Counts) Add(r *pipeline.ForecastRow) { c[r.Outcome]++ }
 
-// Key names one user's attribute, the unit a forecast counts: the DN and
+// key names one user's attribute, the unit a forecast counts: the DN and
 // the attribute. The DN is compared exactly: plan actions carry their
 // gaps row's DN as it is, and lower-casing four million DNs to compare
 // them would cost a plan of a million users seconds.
-type Key struct{ dn, attr string }
-
-// KeyOf is the key of dn's attribute.
-func KeyOf(dn, attr string) Key { return Key{dn, attr} }
+type key struct{ dn, attr string }
 
 // Writes are the AD writes among a plan's actions, in the plan's order,
 // which is the gaps table's: the planner makes each row's actions in turn.
@@ -258,7 +255,7 @@ func KeyOf(dn, attr string) Key { return Key{dn, attr} }
 // plan seconds.
 type Writes struct {
 	list  []*pipeline.Action
-	byKey map[Key]*pipeline.Action // built on the first Lookup
+	byKey map[key]*pipeline.Action // built on the first Lookup
 }
 
 // NewWrites picks the AD writes among actions that keep selects.
@@ -287,12 +284,12 @@ func (w *Writes) Lookup(dn, attr string) *pipeline.Action {
 		return nil
 	}
 	if w.byKey == nil {
-		w.byKey = make(map[Key]*pipeline.Action, len(w.list))
+		w.byKey = make(map[key]*pipeline.Action, len(w.list))
 		for _, a := range w.list {
-			w.byKey[KeyOf(a.DN, a.Attribute)] = a
+			w.byKey[key{a.DN, a.Attribute}] = a
 		}
 	}
-	return w.byKey[KeyOf(dn, attr)]
+	return w.byKey[key{dn, attr}]
 }
 
 // ErrWritesOrder: the writes do not follow the gaps rows, so the plan was
