@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,17 +33,21 @@ func NewRunner(dir string) *Runner {
 // Dir is the snapshot directory.
 func (r *Runner) Dir() string { return r.dir }
 
-// Run runs st: it checks that every file st reads is current, runs it,
-// checks it wrote what it declares, and records it in the manifest, which
-// is written only after every output is in place.
-func (r *Runner) Run(ctx context.Context, st Stage) (*StageRecord, any, error) {
+// Run runs st under the snapshot's writer lock: it checks that every file
+// st reads is current, runs it, checks it wrote what it declares, and
+// records it in the manifest, which is written only after every output is
+// in place. A stage that fails leaves its outputs as they were before it
+// ran, unless it keeps them on error (apply: its results say how far it got).
+func (r *Runner) Run(ctx context.Context, st Stage) (_ *StageRecord, _ any, err error) {
 	params, err := st.Params()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", st.Name(), err)
 	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("snapshot directory: %w", err)
+	release, err := r.open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", st.Name(), err)
 	}
+	defer func() { release(err != nil) }()
 	m, err := LoadManifest(r.dir)
 	if err != nil {
 		return nil, nil, err
@@ -54,18 +60,33 @@ func (r *Runner) Run(ctx context.Context, st Stage) (*StageRecord, any, error) {
 		}
 		env.Inputs = append(env.Inputs, in)
 	}
+	var undo *outputsUndo
+	if !st.keepsOutputsOnError() {
+		if undo, err = keepOutputs(r.dir, st.Writes()); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", st.Name(), err)
+		}
+	}
+	// failed puts the outputs back as they were before the stage ran.
+	failed := func(err error) error {
+		if undo != nil {
+			if uerr := undo.restore(); uerr != nil {
+				return fmt.Errorf("%w (and putting back the earlier outputs failed: %v)", err, uerr)
+			}
+		}
+		return err
+	}
 	start := time.Now().UTC()
 	summary, err := st.run(ctx, env)
 	if err != nil {
 		// The summary, if any, says how far a stage that stopped got.
-		return nil, summary, err
+		return nil, summary, failed(err)
 	}
 	if err := checkWrites(st, env.Outputs); err != nil {
-		return nil, nil, err
+		return nil, nil, failed(err)
 	}
 	detail, err := EncodeParams(summary)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: summary: %w", st.Name(), err)
+		return nil, nil, failed(fmt.Errorf("%s: summary: %w", st.Name(), err))
 	}
 	if len(detail) == 0 {
 		detail = nil
@@ -86,7 +107,10 @@ func (r *Runner) Run(ctx context.Context, st Stage) (*StageRecord, any, error) {
 	m.Drop(env.discard...)
 	m.Put(rec)
 	if err := m.Save(r.dir); err != nil {
-		return nil, nil, err
+		return nil, nil, failed(err)
+	}
+	if undo != nil {
+		undo.drop()
 	}
 	for _, f := range env.discard {
 		if err := os.Remove(filepath.Join(r.dir, f)); err != nil && !os.IsNotExist(err) {
@@ -95,6 +119,46 @@ func (r *Runner) Run(ctx context.Context, st Stage) (*StageRecord, any, error) {
 		delete(r.hashes, f)
 	}
 	return &rec, summary, nil
+}
+
+// open makes the snapshot directory if it is missing and takes its lock.
+// release lets the lock go; after a failed run in a directory that holds
+// no snapshot (no manifest) it also removes the lock file and the
+// directory if this run made them, so a failed first extract leaves
+// nothing behind, not even an empty --out.
+func (r *Runner) open() (release func(failed bool), err error) {
+	_, err = os.Stat(r.dir)
+	madeDir := errors.Is(err, fs.ErrNotExist)
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("snapshot directory: %w", err)
+	}
+	lock := filepath.Join(r.dir, LockFile)
+	_, err = os.Lstat(lock)
+	madeLock := errors.Is(err, fs.ErrNotExist)
+	clean := func() {
+		if _, err := os.Stat(filepath.Join(r.dir, ManifestFile)); err == nil {
+			return
+		}
+		if madeLock {
+			os.Remove(lock)
+		}
+		if madeDir {
+			os.Remove(r.dir) // only if empty
+		}
+	}
+	unlock, err := LockSnapshot(r.dir)
+	if err != nil {
+		if madeDir {
+			clean()
+		}
+		return nil, err
+	}
+	return func(failed bool) {
+		unlock()
+		if failed {
+			clean()
+		}
+	}, nil
 }
 
 // fresh checks one declared read and returns its input record.

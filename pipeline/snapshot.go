@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // Transaction builds a new snapshot in a scratch directory beside its
@@ -13,6 +14,7 @@ import (
 type Transaction struct {
 	out, scratch string
 	replace      bool
+	unlock       func() // the lock of the snapshot being replaced, if any
 }
 
 // BeginSnapshot starts a snapshot that will replace out. An existing
@@ -23,15 +25,39 @@ func BeginSnapshot(out string, replace bool) (*Transaction, error) {
 	if err := checkOut(out, replace); err != nil {
 		return nil, err
 	}
+	t := &Transaction{out: out, replace: replace}
+	if replace {
+		// A snapshot being replaced is locked like any other write into it,
+		// so that a plan or an apply running on it is not moved away
+		// underneath, and none starts until the new snapshot is in place.
+		if m, err := LoadManifest(out); err == nil && len(m.Stages) > 0 {
+			unlock, err := LockSnapshot(out)
+			if err != nil {
+				return nil, err
+			}
+			t.unlock = unlock
+		}
+	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
+		t.release()
 		return nil, err
 	}
 	scratch, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-")
 	if err != nil {
+		t.release()
 		return nil, err
 	}
-	return &Transaction{out: out, scratch: scratch, replace: replace}, nil
+	t.scratch = scratch
+	return t, nil
+}
+
+// release lets go of the replaced snapshot's lock.
+func (t *Transaction) release() {
+	if t.unlock != nil {
+		t.unlock()
+		t.unlock = nil
+	}
 }
 
 // checkOut refuses a destination that is a file, holds files (unless
@@ -40,7 +66,7 @@ func checkOut(out string, replace bool) error {
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%s is a file, not a snapshot directory: choose a new directory", out)
 	}
-	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+	if entries, err := os.ReadDir(out); err == nil && !onlyLock(entries) {
 		if !replace {
 			return fmt.Errorf("%s already holds files: choose a new snapshot directory, or pass --replace", out)
 		}
@@ -50,6 +76,12 @@ func checkOut(out string, replace bool) error {
 		}
 	}
 	return nil
+}
+
+// onlyLock tells whether a directory is empty but for a lock file left by
+// a killed run: it counts as empty.
+func onlyLock(entries []os.DirEntry) bool {
+	return len(entries) == 0 || len(entries) == 1 && entries[0].Name() == LockFile
 }
 
 // Dir is where the stages write until Commit.
@@ -65,12 +97,20 @@ func (t *Transaction) Commit() error {
 		return fmt.Errorf("%w (checked again before putting this snapshot in place)", err)
 	}
 	old := ""
-	if entries, err := os.ReadDir(t.out); err == nil && len(entries) == 0 {
+	if entries, err := os.ReadDir(t.out); err == nil && onlyLock(entries) {
+		if len(entries) > 0 {
+			os.Remove(filepath.Join(t.out, LockFile))
+		}
 		if err := os.Remove(t.out); err != nil {
 			return fmt.Errorf("replace %s: %w", t.out, err)
 		}
 	} else if err == nil {
 		old = t.scratch + ".old"
+		if runtime.GOOS == "windows" {
+			// Windows cannot rename a directory while a file in it is
+			// open, and the lock is an open file.
+			t.release()
+		}
 		if err := os.Rename(t.out, old); err != nil {
 			return fmt.Errorf("replace %s: %w", t.out, err)
 		}
@@ -82,6 +122,7 @@ func (t *Transaction) Commit() error {
 		return fmt.Errorf("move snapshot into %s: %w", t.out, err)
 	}
 	t.scratch = ""
+	t.release()
 	if old != "" {
 		return os.RemoveAll(old)
 	}
@@ -91,6 +132,7 @@ func (t *Transaction) Commit() error {
 // Abort removes the scratch directory unless Commit moved it into place;
 // deferring it after BeginSnapshot is always safe.
 func (t *Transaction) Abort() {
+	t.release()
 	if t.scratch != "" {
 		os.RemoveAll(t.scratch)
 		t.scratch = ""

@@ -24,6 +24,7 @@ type Stage interface {
 	// Writes names the files the stage writes into the snapshot.
 	Writes() []string
 
+	keepsOutputsOnError() bool
 	run(ctx context.Context, env *Env) (summary any, err error)
 }
 
@@ -38,8 +39,13 @@ type Def[C, S any] struct {
 	Record func(cfg C) any
 	// Reads returns the snapshot files the stage reads under cfg; nil: none.
 	Reads func(cfg C) []string
-	// Writes are the files the stage writes into the snapshot.
+	// Writes are the files the stage writes into the snapshot. When the
+	// stage fails the runner puts them back as they were, all of them,
+	// unless KeepOutputsOnError.
 	Writes []string
+	// KeepOutputsOnError keeps what a failed run wrote: apply's results
+	// record the writes it made in the directory before it stopped.
+	KeepOutputsOnError bool
 	// Do does the work: it reads what Reads declared from env.Dir, records
 	// anything it read from outside the snapshot with env.AddInput, and
 	// each file it wrote with env.AddOutput.
@@ -141,6 +147,8 @@ func (b bound[C, S]) Reads() []string {
 }
 
 func (b bound[C, S]) Writes() []string { return b.def.Writes }
+
+func (b bound[C, S]) keepsOutputsOnError() bool { return b.def.KeepOutputsOnError }
 
 func (b bound[C, S]) run(ctx context.Context, env *Env) (any, error) {
 	if v, ok := any(&b.cfg).(interface{ Validate() error }); ok {

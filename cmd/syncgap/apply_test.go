@@ -575,7 +575,7 @@ func TestApplyRefuses(t *testing.T) {
 	}
 
 	// A second apply while one holds the lock.
-	unlock, err := apply.Lock(snap)
+	unlock, err := pipeline.LockSnapshot(snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,7 +583,7 @@ func TestApplyRefuses(t *testing.T) {
 	os.WriteFile(p, b, 0o644)
 	t.Setenv("SG_NOPE_PW", "x")
 	_, stderr, code = syncgap(t, "apply", "--snapshot", snap, "--approve-all", "--execute", "--ldap", "ldaps://127.0.0.1:1", "--bind-dn", "x@y", "--password-env", "SG_NOPE_PW")
-	if code == 0 || !strings.Contains(stderr, "another apply is running on this snapshot") {
+	if code == 0 || !strings.Contains(stderr, "another syncgap command is writing this snapshot") {
 		t.Errorf("second apply: exit %d\n%s", code, stderr)
 	}
 }

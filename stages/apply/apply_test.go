@@ -211,20 +211,3 @@ func TestReplayRefusesTwoPlans(t *testing.T) {
 		t.Error("a journal of two plans was accepted")
 	}
 }
-
-func TestLock(t *testing.T) {
-	dir := t.TempDir()
-	unlock, err := Lock(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Lock(dir); err == nil || !strings.Contains(err.Error(), "another apply is running") {
-		t.Errorf("second lock: %v", err)
-	}
-	unlock()
-	unlock2, err := Lock(dir)
-	if err != nil {
-		t.Fatalf("after unlock: %v", err)
-	}
-	unlock2()
-}

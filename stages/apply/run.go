@@ -68,13 +68,15 @@ func approvedReads(approveAll bool) []string {
 }
 
 // Stage applies the approved actions of the snapshot's plan
-// (docs/rules.md, "Apply"). It takes the snapshot's lock first, then
-// checks the plan and approvals, then acts.
+// (docs/rules.md, "Apply"). The runner takes the snapshot's lock first,
+// then it checks the plan and approvals, then acts.
 var Stage = pipeline.Def[Config, *Summary]{
 	Name:   "apply",
 	Record: Config.record,
 	Reads:  func(c Config) []string { return approvedReads(c.ApproveAll) },
 	Writes: []string{pipeline.FileName(pipeline.ApplyResultsTable)},
+	// The results of a stopped apply say which writes it made.
+	KeepOutputsOnError: true,
 	Do: func(ctx context.Context, env *pipeline.Env, cfg Config) (*Summary, error) {
 		ap, err := LoadApproved(env.Dir, cfg.ApproveAll)
 		if err != nil {

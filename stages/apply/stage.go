@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -10,9 +9,6 @@ import (
 	"syncgap/pipeline"
 	"syncgap/planfile"
 )
-
-// LockFile guards a snapshot against two applies at once.
-const LockFile = "apply.lock"
 
 // Approved is what apply may do in a snapshot: the approved actions of a
 // current plan, in plan order.
@@ -82,19 +78,6 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 	return out, nil
 }
 
-// Lock takes the snapshot's apply lock; release it with the returned func.
-// A killed apply never leaves it held.
-func Lock(dir string) (func(), error) {
-	unlock, err := pipeline.Lock(filepath.Join(dir, LockFile))
-	if errors.Is(err, pipeline.ErrLocked) {
-		return nil, fmt.Errorf("%s: another apply is running on this snapshot", dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("apply lock: %w", err)
-	}
-	return unlock, nil
-}
-
 // Tenant enables BypassDirSyncOverrides and reads it back; it is given by the
 // caller so this package does not depend on the Graph client.
 type Tenant func(ctx context.Context) (enabled bool, err error)
@@ -124,13 +107,9 @@ func (s *Summary) count(o pipeline.Outcome) {
 
 // Execute applies the approved actions under the snapshot's journal, then
 // the tenant action if every approved AD action is applied, and writes
-// apply_results.parquet. It holds the snapshot's lock throughout.
+// apply_results.parquet. The caller holds the snapshot's writer lock
+// throughout (Runner.Run takes it), so no other apply shares the journal.
 func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant Tenant) (*Summary, pipeline.OutputRecord, error) {
-	unlock, err := Lock(dir)
-	if err != nil {
-		return nil, pipeline.OutputRecord{}, err
-	}
-	defer unlock()
 	j, entries, err := OpenJournal(filepath.Join(dir, JournalFile))
 	if err != nil {
 		return nil, pipeline.OutputRecord{}, err
