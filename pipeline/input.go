@@ -25,7 +25,7 @@ func OpenInput(path, what string, max int64) (*os.File, int64, io.Reader, error)
 	case !fi.Mode().IsRegular():
 		return nil, 0, nil, perr("is %s, not a regular file: save the export to a file and give that (the manifest records an input by its path and hash)", FileKind(fi.Mode()))
 	case fi.Size() > max:
-		return nil, 0, nil, perr("is %d GiB, more than %s can be (%d GiB)", fi.Size()>>30, what, max>>30)
+		return nil, 0, nil, perr("is %s, more than %s can be (%s)", SizeText(fi.Size()), what, SizeText(max))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -37,6 +37,33 @@ func OpenInput(path, what string, max int64) (*os.File, int64, io.Reader, error)
 		return nil, 0, nil, perr("changed while it was opened")
 	}
 	return f, fi.Size(), &boundedReader{r: f, name: path, left: max, max: max}, nil
+}
+
+// ReadSmallFile reads a small file named by a flag (a password, a
+// certificate, a list of users) with OpenInput's rules: a FIFO or a device
+// is refused instead of blocking or never ending, and so is a file over
+// max bytes.
+func ReadSmallFile(path, what string, max int64) ([]byte, error) {
+	f, _, r, err := OpenInput(path, what, max)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(r)
+}
+
+// SizeText is a byte count for messages: 512 bytes, 64 KiB, 4 MiB, 2 GiB
+// (rounded down).
+func SizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // FileKind names a file mode that is not a regular file, for messages.
@@ -71,7 +98,7 @@ type boundedReader struct {
 
 func (b *boundedReader) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, &ParseError{File: b.name, Err: fmt.Errorf("grew past %d GiB while it was read", b.max>>30)}
+		return 0, &ParseError{File: b.name, Err: fmt.Errorf("grew past %s while it was read", SizeText(b.max))}
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]

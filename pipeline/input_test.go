@@ -45,7 +45,7 @@ func TestOpenInput(t *testing.T) {
 		max  int64
 		want string
 	}{
-		{file, 5, "export.csv: is 0 GiB, more than an Entra export can be (0 GiB)"},
+		{file, 5, "export.csv: is 10 bytes, more than an Entra export can be (5 bytes)"},
 		{dir, 16 << 30, "is a directory, not a regular file"},
 		{filepath.Join(dir, "missing"), 16 << 30, "no such file"},
 	} {
@@ -60,5 +60,30 @@ func TestOpenInput(t *testing.T) {
 		}
 	} else {
 		t.Error("a directory without a manifest is called a snapshot")
+	}
+}
+
+// ReadSmallFile refuses what would block or never end, and a file over
+// its bound, naming the file; it reads what it accepts whole.
+func TestReadSmallFile(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw.txt")
+	os.WriteFile(pw, []byte("s3cret\n"), 0o600)
+	if b, err := ReadSmallFile(pw, "a password file", 64<<10); err != nil || string(b) != "s3cret\n" {
+		t.Errorf("read %q, %v", b, err)
+	}
+	if _, err := ReadSmallFile(pw, "a password file", 3); err == nil || !strings.Contains(err.Error(), "pw.txt: is 7 bytes, more than a password file can be (3 bytes)") {
+		t.Errorf("over the bound: %v", err)
+	}
+	if _, err := ReadSmallFile(os.DevNull, "a password file", 64<<10); err == nil || !strings.Contains(err.Error(), "a device") {
+		t.Errorf("a device: %v", err)
+	}
+}
+
+func TestSizeText(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 bytes", 1023: "1023 bytes", 64 << 10: "64 KiB", 5<<20 + 1: "5 MiB", 16 << 30: "16 GiB"} {
+		if got := SizeText(n); got != want {
+			t.Errorf("SizeText(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func (f *ldapFlags) password(cfg ldapconn.Config) (string, error) {
 		}
 		return pw, nil
 	case f.passwordFile != "":
-		b, err := os.ReadFile(f.passwordFile)
+		b, err := pipeline.ReadSmallFile(f.passwordFile, "a password file", maxPasswordFile)
 		if err != nil {
 			return "", fmt.Errorf("--password-file: %w", err)
 		}
@@ -126,6 +126,9 @@ func (f *ldapFlags) password(cfg ldapconn.Config) (string, error) {
 	}
 	return string(b), nil
 }
+
+// maxPasswordFile bounds --password-file: a password is a line, not a file.
+const maxPasswordFile = 64 << 10
 
 // ldapHint adds the flags that resolve a refusal.
 func ldapHint(err error) error {

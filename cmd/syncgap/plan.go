@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -60,11 +59,11 @@ func (f *planFlags) options(cmd *cobra.Command) (plan.Overrides, error) {
 	if set("exclude-file") {
 		var list *plan.Exclusions
 		if f.exclude != "" {
-			in, err := os.Open(f.exclude)
+			file, _, in, err := pipeline.OpenInput(f.exclude, "an exclude file", maxExcludeFile)
 			if err != nil {
 				return o, fmt.Errorf("exclude file: %w", err)
 			}
-			defer in.Close()
+			defer file.Close()
 			if list, err = plan.ReadExclusions(in, f.exclude); err != nil {
 				return o, err
 			}
@@ -73,6 +72,9 @@ func (f *planFlags) options(cmd *cobra.Command) (plan.Overrides, error) {
 	}
 	return o, nil
 }
+
+// maxExcludeFile bounds --exclude-file: a million UPNs fit in 64 MiB.
+const maxExcludeFile = 64 << 20
 
 // runPlan plans the snapshot dir with cfg and says what it wrote.
 func runPlan(ctx context.Context, w io.Writer, dir string, cfg plan.Config) error {

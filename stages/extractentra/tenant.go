@@ -37,7 +37,7 @@ func readTenantFeatures(path string) (flags []pipeline.TenantFlag, in pipeline.I
 	// The JSON of one Graph object is a few hundred bytes: anything but a
 	// small regular file (a FIFO, /dev/zero) is refused before it is read.
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, in, perr(0, 0, errors.New("not a regular file: give the JSON file of GET /directory/onPremisesSynchronization"))
+		return nil, in, perr(0, 0, fmt.Errorf("is %s, not a regular file: give the JSON file of GET /directory/onPremisesSynchronization", pipeline.FileKind(fi.Mode())))
 	}
 	t, err := openText(path, nil)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
+	"syncgap/pipeline"
 	"time"
 
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
@@ -99,7 +99,7 @@ func baseTransport(cfg Config) (*http.Transport, error) {
 		t.DialContext = cfg.DialContext
 	}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pem, err := pipeline.ReadSmallFile(cfg.CAFile, "a CA file", 4<<20)
 		if err != nil {
 			return nil, fmt.Errorf("graph CA file: %w", err)
 		}
