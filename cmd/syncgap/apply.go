@@ -114,6 +114,7 @@ func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config) er
 		cfg.OnOutcome = func(pipeline.Outcome) { prog.Add(1) }
 		defer prog.Done()
 	}
+	logOf(ctx).writesTo(dir)
 	sum, err := apply.Run(ctx, dir, cfg)
 	if sum != nil {
 		sum.Print(w, dir)

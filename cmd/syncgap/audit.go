@@ -88,5 +88,6 @@ func runAudit(ctx context.Context, w io.Writer, cfg auditConfig) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	logOf(ctx).writesTo(cfg.out)
 	return printSummary(w, cfg.out)
 }

@@ -303,6 +303,16 @@ func TestHostileInputCatalogue(t *testing.T) {
 				t.Errorf("a bomb took %.1f s and %d MB: the bound is 20 s and 256 MB", r.wall.Seconds(), r.maxRSS>>20)
 			}
 			after := treeHashes(t, dir)
+			// The snapshot's log records the refused command (appended:
+			// what it held is still there).
+			log := filepath.Join("snap", LogFile)
+			if _, ok := after[log]; ok {
+				if old, err := os.ReadFile(filepath.Join(planned, LogFile)); err != nil || !strings.HasPrefix(readLog(t, filepath.Join(dir, "snap")), string(old)) {
+					t.Errorf("%s was not appended to", log)
+				}
+				delete(before, log)
+				delete(after, log)
+			}
 			for f, h := range before {
 				if a, ok := after[f]; !ok {
 					t.Errorf("%s was removed", f)

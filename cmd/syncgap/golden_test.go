@@ -72,7 +72,7 @@ func snapshotHashes(t *testing.T, dir, prefix string, into map[string]string) {
 		// the manifest), so two audits of the same files differ there;
 		// replay, which keeps those times, proves the workbooks
 		// byte-identical instead (TestPlanDeterministicAndReplayable).
-		if e.Name() == pipeline.ManifestFile || e.Name() == pipeline.LockFile || e.IsDir() || e.Name() == "report.xlsx" || (prefix != "audit/" && strings.HasSuffix(e.Name(), ".parquet") && e.Name() != "plan.parquet" && e.Name() != "forecast.parquet") {
+		if e.Name() == pipeline.ManifestFile || e.Name() == pipeline.LockFile || e.Name() == LogFile || e.IsDir() || e.Name() == "report.xlsx" || (prefix != "audit/" && strings.HasSuffix(e.Name(), ".parquet") && e.Name() != "plan.parquet" && e.Name() != "forecast.parquet") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))

@@ -19,10 +19,11 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
-	"syncgap/pipeline"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"syncgap/pipeline"
 )
 
 // Exit statuses, mapped from error kinds in exitCode only.
@@ -79,8 +80,12 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	logs := newCommandLog(os.Args[1:])
 	root := newRoot()
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(withCommandLog(ctx, logs))
+	if lerr := logs.finish(err); lerr != nil {
+		slog.Warn("the snapshot's log was not written", "error", lerr)
+	}
 	if err == nil {
 		return
 	}
@@ -118,11 +123,14 @@ source tree describes the stages and the tables between them.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
-			level := slog.LevelInfo
-			if verbose {
-				level = slog.LevelDebug
+			logs := logOf(cmd.Context())
+			if logs == nil { // run in-process by a test
+				logs = newCommandLog(nil)
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+			if verbose {
+				logs.setVerbose()
+			}
+			slog.SetDefault(slog.New(logs.handler()))
 			if cpuprofile != "" {
 				f, err := os.Create(cpuprofile)
 				if err == nil && pprof.StartCPUProfile(f) == nil {
@@ -145,7 +153,7 @@ source tree describes the stages and the tables between them.
 	root.SetFlagErrorFunc(flagError)
 	root.Version = versionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail")
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what each stage does on stderr, with debug detail (it always goes to the snapshot's syncgap.log)")
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentFlags().StringVar(&memprofile, "memprofile", "", "write an allocation profile (for performance work)")

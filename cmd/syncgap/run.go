@@ -20,6 +20,7 @@ func withProgress(ctx context.Context) context.Context {
 
 // runStage runs one stage through r and logs what it wrote.
 func runStage[C, S any](ctx context.Context, r *pipeline.Runner, def pipeline.Def[C, S], cfg C) (S, error) {
+	logOf(ctx).writesTo(r.Dir())
 	start := time.Now()
 	sum, rec, err := def.Run(withProgress(ctx), r, cfg)
 	if err == nil {
@@ -45,6 +46,7 @@ func logRecord(rec *pipeline.StageRecord, start time.Time) {
 
 // runStages runs bound stages through r in order and logs each.
 func runStages(ctx context.Context, r *pipeline.Runner, stages ...pipeline.Stage) error {
+	logOf(ctx).writesTo(r.Dir())
 	for _, st := range stages {
 		start := time.Now()
 		rec, _, err := r.Run(withProgress(ctx), st)

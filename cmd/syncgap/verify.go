@@ -44,6 +44,7 @@ what it holds now. It exits 5 when any differs.` + ldapHelpTail,
 }
 
 func runVerify(ctx context.Context, w io.Writer, dir string, cfg apply.VerifyConfig) error {
+	logOf(ctx).writesTo(dir)
 	s, err := apply.RunVerify(ctx, dir, cfg)
 	if err != nil && !errors.Is(err, pipeline.ErrDirectoryDiffers) {
 		return err
