@@ -43,54 +43,15 @@ func lookupFlag(cmd *cobra.Command, name string) *pflag.Flag {
 	return cmd.InheritedFlags().Lookup(name)
 }
 
-// closestFlag is the visible flag of cmd nearest to name, if one is near:
-// within a third of its length in edits, or name is a prefix of it.
+// closestFlag is the visible flag of cmd nearest to name, if one is near.
 func closestFlag(cmd *cobra.Command, name string) string {
-	limit := len(name)/3 + 1
-	best, bestD := "", limit+1
+	var names []string
 	visit := func(f *pflag.Flag) {
-		if f.Hidden {
-			return
-		}
-		d := editDistance(strings.ToLower(name), f.Name)
-		if strings.HasPrefix(f.Name, strings.ToLower(name)) && len(name) >= 3 {
-			d = 1
-		}
-		if d < bestD || d == bestD && best != "" && f.Name < best {
-			best, bestD = f.Name, d
+		if !f.Hidden {
+			names = append(names, f.Name)
 		}
 	}
 	cmd.Flags().VisitAll(visit)
 	cmd.InheritedFlags().VisitAll(visit)
-	if bestD > limit || best == "" {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of neighbours, the slips
-// of typing.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
+	return closest(strings.ToLower(name), names)
 }

@@ -161,7 +161,7 @@ source tree describes the stages and the tables between them.
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
-		newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
+		newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
 	)
 	return root
 }
