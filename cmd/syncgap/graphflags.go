@@ -91,7 +91,7 @@ func (g *graphFlags) config(exports []string) (livegraph.Config, error) {
 	cfg := livegraph.Config{
 		Endpoint: g.endpoint, CAFile: g.caFile, AuthorityHost: g.authority,
 		TenantID: g.tenantID, ClientID: g.clientID, CertFile: g.certFile, Exports: exports,
-		DeviceCodePrompt: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
+		Prompt: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
 	}
 	n := 0
 	if g.secretEnv != "" {
