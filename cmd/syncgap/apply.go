@@ -42,7 +42,13 @@ apply_results.parquet summarises the outcomes; rollback reverses them.
 
 The tenant action (enable BypassDirSyncOverrides, if planned and approved)
 runs last, through Microsoft Graph (--graph and its sign-in flags), and only
-when every approved AD action is applied; the flag is read back.
+when every approved AD action is applied; the flag is read back. It takes the
+delegated permission OnPremDirectorySynchronization.ReadWrite.All and a
+Global Administrator signed in, the only role Microsoft documents for it:
+sign in with --interactive (or --device-code) as that person, who must be at
+hand when the AD writes are done. App-only sign-ins (--client-secret-env,
+--cert-file) are not documented to work for it. extract-entra --help lists
+every Graph permission and what the app registration needs.
 
 It refuses a plan whose hash does not match the manifest, approvals of
 another plan, a snapshot whose tables changed, and a second apply running on
@@ -51,7 +57,7 @@ the same snapshot.` + ldapHelpTail,
       --password-env SYNCGAP_PW                      # dry run: what would be written
   syncgap apply --snapshot snap/ --ldap ldaps://dc01.contoso.com --bind-dn svc-syncgap@contoso.com \
       --password-env SYNCGAP_PW --execute --concurrency 4 --rate 20 \
-      --graph --tenant-id contoso.onmicrosoft.com --client-id 1111… --client-secret-env SYNCGAP_GRAPH`,
+      --graph --tenant-id contoso.onmicrosoft.com --client-id 1111… --interactive`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
@@ -72,6 +78,8 @@ the same snapshot.` + ldapHelpTail,
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 2, "parallel writers, each with its own connection")
 	cmd.Flags().Float64Var(&f.rate, "rate", 50, "at most this many writes per second over all writers (0: no limit)")
 	g.register(cmd.Flags())
+	// apply writes the tenant flag; it reads no users.
+	cmd.Flags().Lookup("graph").Usage = "enable BypassDirSyncOverridesEnabled through Microsoft Graph, when the plan has it approved"
 	return cmd
 }
 

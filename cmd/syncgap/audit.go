@@ -41,7 +41,7 @@ succeeded.`,
 		Example: `  syncgap audit --ldif ad.ldif --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
   syncgap audit --ldif ad.ldif --export users.csv --default-region GB --out snap/
-  syncgap audit --ldif ad.ldif --graph --tenant-id contoso.onmicrosoft.com --device-code \
+  syncgap audit --ldif ad.ldif --graph --tenant-id contoso.onmicrosoft.com --interactive \
       --export msol.csv --out snap/
   syncgap audit --ldap ldaps://dc01.contoso.com --base "DC=contoso,DC=com" \
       --bind-dn svc-syncgap@contoso.com --password-file ~/.syncgap-pw \

@@ -30,6 +30,8 @@ without it the tenant flag is recorded as unknown.
 		Example: `  syncgap extract-entra --export graph-pages/ --export msol.csv \
       --tenant-features features.json --out snap/
   syncgap extract-entra --export users.jsonl --out snap/
+  syncgap extract-entra --graph --interactive --tenant-id contoso.onmicrosoft.com \
+      --client-id 11111111-2222-3333-4444-555555555555 --out snap/
   read -rs GRAPH_SECRET && export GRAPH_SECRET   # typed, not left in shell history
   syncgap extract-entra --graph --tenant-id contoso.onmicrosoft.com \
       --client-id 11111111-2222-3333-4444-555555555555 --client-secret-env GRAPH_SECRET \

@@ -25,25 +25,46 @@ type graphFlags struct {
 	secretEnv, tokenEnv   string
 	certFile, certPassEnv string
 	deviceCode            bool
+	interactive           bool
 }
 
 const graphHelp = `
 Live Graph (--graph) reads the users with $select of exactly the properties
 the audit needs, $top=999, following @odata.nextLink to the end, and the
-tenant's onPremisesSynchronization features, through msgraph-sdk-go. The app
-needs User.Read.All and OnPremDirectorySynchronization.Read.All (without the
-latter the users are still read and the tenant flag is recorded as unknown).
+tenant's onPremisesSynchronization features, through msgraph-sdk-go.
 Sign in with exactly one of:
+  --interactive             a person signs in in the web browser that opens
+                            on this machine, with MFA as the tenant asks
+  --device-code             a person signs in on another device (Conditional
+                            Access often blocks this)
   --client-secret-env VAR   an app registration's secret, from the environment
   --cert-file FILE          its certificate and key (PEM or PKCS#12), with
                             --cert-password-env VAR if the file is protected
-  --device-code             a person signs in on another device
   --access-token-env VAR    a token from e.g. az account get-access-token
                             --resource-type ms-graph --query accessToken -o tsv
+` + graphPermissions + `
 Throttling (429, 503, 504) is retried as Retry-After says, within a bounded
 total wait. --export may still add an MSOnline CSV for AlternateMobilePhones,
 which Graph does not expose. Try it without a tenant against
 'syncgap fixtures serve-graph'.`
+
+// graphPermissions is what each use of Graph needs, as Microsoft documents
+// it for the onPremisesSynchronization API (docs/inputs.md, "Facts").
+const graphPermissions = `Microsoft Graph permissions of the app registration:
+  reading users (audit, extract-entra)
+      User.Read.All
+  reading the tenant flag (audit, extract-entra)
+      OnPremDirectorySynchronization.Read.All. Microsoft documents it as
+      delegated, with a Global Administrator signed in; when it is refused
+      the users are still read and the flag is recorded as unknown.
+  enabling the flag (apply)
+      OnPremDirectorySynchronization.ReadWrite.All, delegated, with a Global
+      Administrator signed in (--interactive or --device-code); Microsoft
+      documents no other role and no app-only permission for it.
+For --interactive, register http://localhost as a redirect URI of the
+platform "Mobile and desktop applications" (any port matches); for
+--device-code, turn on "Allow public client flows". Without --client-id,
+--interactive and --device-code sign in through Microsoft's Azure CLI app.`
 
 func (g *graphFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.live, "graph", false, "read users and tenant features live from Microsoft Graph")
@@ -56,7 +77,8 @@ func (g *graphFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.secretEnv, "client-secret-env", "", "name of the environment variable holding the client secret")
 	fs.StringVar(&g.certFile, "cert-file", "", "certificate with private key, PEM or PKCS#12")
 	fs.StringVar(&g.certPassEnv, "cert-password-env", "", "name of the environment variable holding the certificate's password")
-	fs.BoolVar(&g.deviceCode, "device-code", false, "sign in interactively with a device code")
+	fs.BoolVar(&g.interactive, "interactive", false, "sign in as a person in the web browser that opens here (MFA; redirect URI http://localhost)")
+	fs.BoolVar(&g.deviceCode, "device-code", false, "sign in as a person with a device code, on another device")
 	fs.StringVar(&g.tokenEnv, "access-token-env", "", "name of the environment variable holding an access token for Graph")
 }
 
@@ -65,7 +87,7 @@ func (g *graphFlags) register(fs *pflag.FlagSet) {
 func entraSource(g *graphFlags, fs *pflag.FlagSet, exports []string, features string) (pipeline.Stage, error) {
 	if !g.live {
 		for _, name := range []string{"graph-endpoint", "graph-ca-file", "authority-host", "tenant-id", "client-id",
-			"client-secret-env", "cert-file", "cert-password-env", "device-code", "access-token-env"} {
+			"client-secret-env", "cert-file", "cert-password-env", "interactive", "device-code", "access-token-env"} {
 			if fs.Changed(name) {
 				return nil, fmt.Errorf("--%s is for live Graph: add --graph", name)
 			}
@@ -91,7 +113,7 @@ func (g *graphFlags) config(exports []string) (livegraph.Config, error) {
 	cfg := livegraph.Config{
 		Endpoint: g.endpoint, CAFile: g.caFile, AuthorityHost: g.authority,
 		TenantID: g.tenantID, ClientID: g.clientID, CertFile: g.certFile, Exports: exports,
-		DeviceCodePrompt: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
+		Prompt: func(msg string) { fmt.Fprintln(os.Stderr, msg) },
 	}
 	n := 0
 	if g.secretEnv != "" {
@@ -106,12 +128,16 @@ func (g *graphFlags) config(exports []string) (livegraph.Config, error) {
 		n++
 		cfg.Auth = livegraph.AuthDeviceCode
 	}
+	if g.interactive {
+		n++
+		cfg.Auth = livegraph.AuthInteractive
+	}
 	if g.tokenEnv != "" {
 		n++
 		cfg.Auth = livegraph.AuthAccessToken
 	}
 	if n != 1 {
-		return cfg, errors.New("--graph needs exactly one sign-in: --client-secret-env VAR, --cert-file FILE, --device-code or --access-token-env VAR")
+		return cfg, errors.New("--graph needs exactly one sign-in: --interactive, --device-code, --client-secret-env VAR, --cert-file FILE or --access-token-env VAR")
 	}
 	if g.certPassEnv != "" && cfg.Auth != livegraph.AuthCertificate {
 		return cfg, errors.New("--cert-password-env goes with --cert-file")
@@ -121,6 +147,13 @@ func (g *graphFlags) config(exports []string) (livegraph.Config, error) {
 	}
 	if (cfg.Auth == livegraph.AuthClientSecret || cfg.Auth == livegraph.AuthCertificate) && cfg.ClientID == "" {
 		return cfg, errors.New("--graph needs --client-id of the app registration")
+	}
+	if cfg.Auth == livegraph.AuthInteractive {
+		// Now, not when the sign-in comes: apply signs in to Graph only
+		// after writing to AD.
+		if err := livegraph.CheckBrowser(); err != nil {
+			return cfg, err
+		}
 	}
 	var err error
 	switch cfg.Auth {

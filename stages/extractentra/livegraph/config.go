@@ -44,6 +44,10 @@ const (
 	AuthCertificate Auth = "certificate"
 	// AuthDeviceCode signs a person in interactively with a device code.
 	AuthDeviceCode Auth = "device-code"
+	// AuthInteractive has a person sign in through a web browser on this
+	// machine, with MFA and whatever Conditional Access asks; device code
+	// sign-in is often blocked by Conditional Access.
+	AuthInteractive Auth = "interactive"
 	// AuthAccessToken is a token obtained beforehand, e.g. with
 	// az account get-access-token --resource-type ms-graph.
 	AuthAccessToken Auth = "access-token"
@@ -77,9 +81,12 @@ type Config struct {
 	// Exports are export files read after the live users to fill what
 	// Graph lacks: an MSOnline or ADSyncTools CSV for AlternateMobilePhones.
 	Exports []string
-	// DeviceCodePrompt shows the device code sign-in instruction
-	// (default: log it).
-	DeviceCodePrompt func(message string)
+	// Prompt tells the person signing in what to do: the device code
+	// instruction, or that a browser is opening (default: log it).
+	Prompt func(message string)
+	// BrowserTimeout bounds the wait for an interactive sign-in to finish
+	// in the browser (0: 5 minutes).
+	BrowserTimeout time.Duration
 
 	// Credential replaces the one Auth would build (tests).
 	Credential azcore.TokenCredential
@@ -135,7 +142,7 @@ func parseEndpoint(raw, authorityOverride string) (endpoint, error) {
 	}
 	if err == nil && u.User != nil {
 		// Never echo it: the part before @ may be a password.
-		return endpoint{}, fmt.Errorf("graph endpoint %s://…@%s: credentials in the URL are refused (sign in with the --client-secret-env, --cert-file, --device-code or --access-token-env options)", u.Scheme, u.Host)
+		return endpoint{}, fmt.Errorf("graph endpoint %s://…@%s: credentials in the URL are refused (sign in with the --client-secret-env, --cert-file, --interactive, --device-code or --access-token-env options)", u.Scheme, u.Host)
 	}
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return endpoint{}, fmt.Errorf("graph endpoint %q: want an absolute URL such as %s", pipeline.ShortText([]byte(raw)), DefaultEndpoint)

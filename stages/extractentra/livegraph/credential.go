@@ -70,14 +70,10 @@ func credential(cfg *Config, ep endpoint, hc *http.Client) (azcore.TokenCredenti
 		}
 		return c, nil
 	case AuthDeviceCode:
-		prompt := cfg.DeviceCodePrompt
-		if prompt == nil {
-			prompt = func(msg string) { slog.Warn("sign in to Graph", "instruction", msg) }
-		}
 		c, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 			ClientOptions: opts, TenantID: cfg.TenantID, ClientID: cfg.ClientID, DisableInstanceDiscovery: noDiscovery,
 			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-				prompt(m.Message)
+				cfg.prompt(m.Message)
 				return nil
 			},
 		})
@@ -85,8 +81,20 @@ func credential(cfg *Config, ep endpoint, hc *http.Client) (azcore.TokenCredenti
 			return nil, fmt.Errorf("graph sign-in: %w", err)
 		}
 		return c, nil
+	case AuthInteractive:
+		return newBrowserSignIn(cfg, opts, noDiscovery)
 	}
-	return nil, fmt.Errorf("graph sign-in: unknown method %q (want %s, %s, %s or %s)", cfg.Auth, AuthClientSecret, AuthCertificate, AuthDeviceCode, AuthAccessToken)
+	return nil, fmt.Errorf("graph sign-in: unknown method %q (want %s, %s, %s, %s or %s)", cfg.Auth,
+		AuthClientSecret, AuthCertificate, AuthInteractive, AuthDeviceCode, AuthAccessToken)
+}
+
+// prompt shows a sign-in instruction to the person signing in.
+func (cfg *Config) prompt(msg string) {
+	if cfg.Prompt != nil {
+		cfg.Prompt(msg)
+		return
+	}
+	slog.Warn("sign in to Graph", "instruction", msg)
 }
 
 // staticToken is a token obtained beforehand. Its expiry is not known
@@ -113,6 +121,10 @@ func (e *SignInError) Unwrap() error { return e.err }
 
 // signInError rewrites an azidentity failure, or returns nil for other errors.
 func signInError(err error) error {
+	var se *SignInError
+	if errors.As(err, &se) {
+		return se
+	}
 	var af *azidentity.AuthenticationFailedError
 	if !errors.As(err, &af) {
 		return nil

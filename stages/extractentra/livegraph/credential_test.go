@@ -102,7 +102,7 @@ func TestSignInMethods(t *testing.T) {
 			cfg := Config{
 				Endpoint: "https://" + addr, AuthorityHost: "https://" + addr + "/", CAFile: ca,
 				TenantID: "tenant-1", ClientID: "app-id",
-				DeviceCodePrompt: func(m string) { prompt = m },
+				Prompt: func(m string) { prompt = m },
 			}
 			tt.cfg(&cfg)
 			c, err := NewClient(cfg)
