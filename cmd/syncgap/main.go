@@ -89,6 +89,10 @@ func main() {
 	if err == nil {
 		return
 	}
+	if ctx.Err() != nil && err.Error() == context.Canceled.Error() {
+		// A stage that stopped at a signal says no more than that.
+		err = errors.New("interrupted (Ctrl-C or SIGTERM): what was not finished was not kept")
+	}
 	fmt.Fprintln(os.Stderr, "syncgap: error:", pipeline.TerminalText(err.Error()))
 	os.Exit(exitCode(err))
 }

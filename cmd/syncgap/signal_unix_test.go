@@ -51,6 +51,11 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 			err := cmd.Wait()
 			if err != nil {
 				interrupted++
+				// (A signal before main set up its handler ends the process
+				// by the default action: exit code -1, nothing said.)
+				if cmd.ProcessState.ExitCode() != -1 && !strings.Contains(stderr.String(), "syncgap: error: interrupted") {
+					t.Errorf("%s after %v: %s does not say it was interrupted:\n%s", sig, after, args[0], stderr.String())
+				}
 				if args[0] == "audit" {
 					if _, err := os.Stat(out); !os.IsNotExist(err) {
 						t.Errorf("%s after %v: the interrupted audit left %s (%v)", sig, after, out, err)

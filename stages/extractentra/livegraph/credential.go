@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
+	"syncgap/pipeline"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -48,7 +48,7 @@ func credential(cfg *Config, ep endpoint, hc *http.Client) (azcore.TokenCredenti
 		}
 		return c, nil
 	case AuthCertificate:
-		data, err := os.ReadFile(cfg.CertFile)
+		data, err := pipeline.ReadSmallFile(cfg.CertFile, "a certificate file", 1<<20)
 		if err != nil {
 			return nil, fmt.Errorf("graph sign-in: read certificate: %w", err)
 		}
