@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -306,4 +307,60 @@ func asciiJSON(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// AppendRowJSON appends row, a value of a table type (tables.go), as a
+// JSON object keyed by its column names, with the nulls and the ASCII text
+// of ExportJSON: a row reads the same whether it came from show or export.
+func AppendRowJSON[T any](b []byte, row *T) ([]byte, error) {
+	c, err := codecOf[T]()
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '{')
+	for i, col := range c.cols {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(asciiJSON(b, col.name), ':')
+		p := unsafe.Add(unsafe.Pointer(row), col.offset)
+		switch col.kind {
+		case kString:
+			if s := *(*string)(p); s != "" {
+				b = asciiJSON(b, s)
+			} else {
+				b = append(b, "null"...)
+			}
+		case kStrings:
+			v := *(*[]string)(p)
+			if v == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			b = append(b, '[')
+			for k, s := range v {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = asciiJSON(b, s)
+			}
+			b = append(b, ']')
+		case kNullBool:
+			switch v := *(*NullBool)(p); {
+			case !v.Valid:
+				b = append(b, "null"...)
+			default:
+				b = strconv.AppendBool(b, v.Bool)
+			}
+		case kTime:
+			if v := *(*time.Time)(p); !v.IsZero() {
+				b = asciiJSON(b, v.UTC().Format(time.RFC3339Nano))
+			} else {
+				b = append(b, "null"...)
+			}
+		case kInt64:
+			b = strconv.AppendInt(b, *(*int64)(p), 10)
+		}
+	}
+	return append(b, '}'), nil
 }

@@ -104,3 +104,27 @@ func TestCSVSafe(t *testing.T) {
 		}
 	}
 }
+
+// A row as AppendRowJSON writes it is the row as ExportJSON writes it.
+func TestAppendRowJSONIsTheExportedRow(t *testing.T) {
+	path := exportFixture(t)
+	var b bytes.Buffer
+	if _, err := ExportTable(&b, path, ExportJSON, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	rows, err := ReadRows[Gap](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		got, err := AppendRowJSON(nil, &rows[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.TrimSuffix(lines[i+1], ",")
+		if string(got) != want {
+			t.Errorf("row %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}

@@ -127,8 +127,30 @@ func TestShow(t *testing.T) {
 			t.Errorf("show output lacks %q:\n%s", want, out)
 		}
 	}
-	if _, stderr, code := syncgap(t, "show", "nobody@nowhere.example", "--snapshot", a); code == 0 || !strings.Contains(stderr, "no user") {
+	if _, stderr, code := syncgap(t, "show", "nobody@nowhere.example", "--snapshot", a); code == 0 || !strings.Contains(stderr, "no user") || strings.Contains(stderr, "did you mean") {
 		t.Fatalf("show of an unknown user: exit %d %s", code, stderr)
+	}
+	// A slip of typing gets the name meant.
+	typo := target.UPN[:2] + target.UPN[3:]
+	if _, stderr, code := syncgap(t, "show", typo, "--snapshot", a); code == 0 || !strings.Contains(stderr, "did you mean "+target.UPN+"?") {
+		t.Errorf("show %s: exit %d %s", typo, code, stderr)
+	}
+
+	// --json: the same user, as the tables hold it.
+	out, stderr, code = syncgap(t, "show", target.UPN, "--snapshot", a, "--json")
+	if code != 0 {
+		t.Fatalf("show --json: exit %d %s", code, stderr)
+	}
+	var shown []struct {
+		Joined map[string]any `json:"joined"`
+		Gaps   map[string]any `json:"gaps"`
+	}
+	if err := json.Unmarshal([]byte(out), &shown); err != nil {
+		t.Fatalf("show --json: %v\n%s", err, out)
+	}
+	if len(shown) != 1 || shown[0].Gaps["dn"] != target.DN || shown[0].Gaps["mobile_state"] != "mismatch" ||
+		shown[0].Gaps["mobile_entra"] != target.MobileEntra || shown[0].Joined["ad_dn"] != target.DN {
+		t.Errorf("show --json: %+v", shown)
 	}
 }
 

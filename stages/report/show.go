@@ -15,40 +15,110 @@ import (
 // by who (a UPN, on-premises UPN, sAMAccountName, DN or object id, any case),
 // both sides and the verdict: the offline equivalent of
 // Get-ADSyncToolsDirSyncOverridesUser -FromAD / -FromEntraID.
-// It returns the number of rows shown.
-func Show(w io.Writer, dir, who string) (int, error) {
+// asJSON prints a JSON array of {"joined": row, "gaps": row} instead, the
+// rows keyed by their column names. It returns the number of rows shown
+// and, when none was, the UPN or sAMAccountName nearest to who, if one is
+// near ("" if not).
+func Show(w io.Writer, dir, who string, asJSON bool) (shown int, nearest string, err error) {
 	jr, err := pipeline.OpenReader[pipeline.Joined](filepath.Join(dir, pipeline.FileName(pipeline.JoinedTable)))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer jr.Close()
 	gr, err := pipeline.OpenReader[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer gr.Close()
 	key := strings.TrimSpace(who)
-	shown := 0
+	near := nearName{want: strings.ToLower(key)}
 	var j pipeline.Joined
 	var g pipeline.Gap
+	var buf []byte
+	if asJSON {
+		io.WriteString(w, "[")
+	}
 	for {
 		// gaps has exactly one row per joined row, in the same order.
 		err := jr.Next(&j)
 		if err == io.EOF {
-			return shown, nil
+			break
 		}
 		if err != nil {
-			return shown, err
+			return shown, "", err
 		}
 		if err := gr.Next(&g); err != nil {
-			return shown, fmt.Errorf("gaps.parquet is shorter than joined.parquet: re-run classify (%w)", err)
+			return shown, "", fmt.Errorf("gaps.parquet is shorter than joined.parquet: re-run classify (%w)", err)
 		}
 		if !concerns(&j, key) {
+			if shown == 0 {
+				near.consider(j.AD.UPN, j.Entra.UPN, j.AD.SamAccountName)
+			}
 			continue
 		}
+		if asJSON {
+			if buf, err = userJSON(buf[:0], shown, &j, &g); err != nil {
+				return shown, "", err
+			}
+			w.Write(buf)
+		} else {
+			writeUser(w, &j, &g)
+		}
 		shown++
-		writeUser(w, &j, &g)
 	}
+	if asJSON {
+		io.WriteString(w, "\n]\n")
+	}
+	if shown > 0 {
+		return shown, "", nil
+	}
+	return 0, near.best, nil
+}
+
+// userJSON appends one shown user: its joined and gaps rows, each keyed
+// by the table's column names (docs/tables.md).
+func userJSON(b []byte, i int, j *pipeline.Joined, g *pipeline.Gap) ([]byte, error) {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\n{\"joined\":"...)
+	b, err := pipeline.AppendRowJSON(b, j)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, ",\"gaps\":"...)
+	if b, err = pipeline.AppendRowJSON(b, g); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// nearName keeps the name nearest to what was asked for, for a "did you
+// mean" when nothing matched: within a third of its length in edits.
+type nearName struct {
+	want  string
+	best  string
+	bestD int
+}
+
+func (n *nearName) consider(names ...string) {
+	limit := len(n.want)/3 + 1
+	for _, name := range names {
+		if name == "" || abs(len(name)-len(n.want)) > limit {
+			continue // too far by length alone: skip the edit distance
+		}
+		d := pipeline.EditDistance(n.want, strings.ToLower(name))
+		if d <= limit && (n.best == "" || d < n.bestD || d == n.bestD && name < n.best) {
+			n.best, n.bestD = name, d
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func concerns(j *pipeline.Joined, key string) bool {
