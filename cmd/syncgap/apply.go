@@ -136,6 +136,13 @@ Bind as an account allowed to write mobile and otherMobile on the users in
 scope. The password comes from --password-env, --password-file or a prompt,
 never from a flag value.`
 
+// verifyBindHelp is verify's: it only reads.
+const verifyBindHelp = `
+
+verify only reads: any account that can read mobile and otherMobile of the
+users in scope will do (the one that ran extract-ad, say). The password comes
+from --password-env, --password-file or a prompt, never from a flag value.`
+
 // enableBypass is the tenant action through Graph: find the
 // onPremisesSynchronization object, set the flag, read it back.
 func enableBypass(cfg livegraph.Config) apply.Tenant {

@@ -23,7 +23,7 @@ func newVerifyCmd() *cobra.Command {
 		Long: `verify reads back, for every approved action apply journaled, the attribute
 from AD and writes verify.parquet: the value the directory should hold (the
 new value where applied; what apply found where it drifted or failed) against
-what it holds now. It exits 5 when any differs.` + ldapHelpTail,
+what it holds now. It exits 5 when any differs.` + verifyBindHelp,
 		Example: `  syncgap verify --snapshot snap/ --ldap ldaps://dc01.contoso.com --bind-dn svc-syncgap@contoso.com --password-env SYNCGAP_PW`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
