@@ -33,7 +33,7 @@ const exitCodes = `Exit status:
   2  wrong usage: an unknown command or flag
   3  replay: an output differs from the manifest
   4  apply: some actions failed (see apply_results.parquet)
-  5  verify: the directory holds other values than it should`
+  5  verify, verify-cloud: AD or the cloud holds other values than it should`
 
 // exitCode maps an error to the process exit status listed in exitCodes.
 func exitCode(err error) int {
@@ -165,7 +165,7 @@ source tree describes the stages and the tables between them.
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
-		newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
+		newVerifyCloudCmd(), newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
 	)
 	return root
 }
