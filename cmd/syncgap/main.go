@@ -154,6 +154,7 @@ source tree describes the stages and the tables between them.
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
 		newReplayCmd(), newShowCmd(), newFixturesCmd(), newVersionCmd(),
+		newDiffCmd(),
 	)
 	return root
 }
