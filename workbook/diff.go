@@ -110,8 +110,8 @@ func writeDiffSummary(f *excelize.File, st *styles, d *DiffBook) error {
 		kinds = append(kinds, count{kindWords[k], c.ByKind[k]})
 	}
 	kinds = append(kinds, count{"Unchanged (not listed on Changes)", c.Unchanged()})
-	w.counts("What changed", kinds)
 	w.text("A user with several changes counts on several lines.")
+	w.counts("What changed", kinds)
 
 	w.blank()
 	w.header("What enabling bypass would do", "Before", "After", "Change")
