@@ -122,6 +122,27 @@ func TestWriteDiffSheets(t *testing.T) {
 	}
 }
 
+// Two snapshots given the wrong way round are compared as given, and
+// the Summary says so.
+func TestWriteDiffSaysWhenBackwards(t *testing.T) {
+	const note = "Before was read after After: the changes are shown from Before to After as given, which is backwards in time."
+	for _, swap := range []bool{false, true} {
+		d := fixtureDiff()
+		if swap {
+			d.Before, d.After = d.After, d.Before
+		}
+		f, err := excelize.OpenFile(writeDiffFixture(t, d, excelize.TotalRows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, _ := f.GetRows(SummarySheet)
+		f.Close()
+		if got := rowWith(sum, note) != nil; got != swap {
+			t.Errorf("snapshots swapped %v: the Summary says they are backwards: %v", swap, got)
+		}
+	}
+}
+
 func TestWriteDiffSplitsChanges(t *testing.T) {
 	p := writeDiffFixture(t, fixtureDiff(), 2)
 	f, err := excelize.OpenFile(p)
