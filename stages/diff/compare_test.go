@@ -248,3 +248,28 @@ func TestCompareCancelled(t *testing.T) {
 		t.Errorf("cancelled compare: %v", err)
 	}
 }
+
+// BenchmarkCompare pairs and compares two snapshots of 200,000 users in
+// which one in fifty changed.
+func BenchmarkCompare(b *testing.B) {
+	const n = 200000
+	before, after := make(rows, n), make(rows, n)
+	for i := range n {
+		u := user(fmt.Sprintf("%08x-0000-4000-8000-000000000000", i), fmt.Sprintf("CN=User %d,OU=Users,DC=contoso,DC=com", i), fmt.Sprintf("user%d@contoso.com", i))
+		before[i], after[i] = u, u
+		switch i % 50 {
+		case 0:
+			after[i].MobileAD, after[i].MobileState, after[i].Effect = "+1 425 555 0199", pipeline.Mismatch, pipeline.OverwritesCloud
+		case 1:
+			after[i].EntraID = "new-" + u.EntraID
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		res, err := Compare(context.Background(), before, after)
+		if err != nil || res.Len() != 2*n/50 {
+			b.Fatalf("%d rows, %v", res.Len(), err)
+		}
+	}
+}
