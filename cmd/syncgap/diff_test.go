@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -188,28 +186,13 @@ const diffSideColumns = "upn VARCHAR, dn VARCHAR, entra_id VARCHAR, match_status
 	"mobile_ad VARCHAR, mobile_entra VARCHAR, other_mobile_ad VARCHAR[], other_mobile_entra VARCHAR[], effect VARCHAR"
 
 func TestDuckDBReadsDiff(t *testing.T) {
-	node, err := exec.LookPath("node")
-	script := filepath.Join(repoRoot(t), "fixtures", "duckdb", "describe.mjs")
-	if _, serr := os.Stat(filepath.Join(repoRoot(t), "fixtures", "duckdb", "node_modules", "@duckdb", "node-api")); err != nil || serr != nil {
-		t.Fatalf("DuckDB check needs node and fixtures/duckdb/node_modules: run `make test-deps` (%v %v)", err, serr)
-	}
 	before, after := diffSnapshots(t)
 	d := filepath.Join(t.TempDir(), "drift")
 	mustRun(t, "diff", before, after, "--out", d)
-	out, err := exec.Command(node, script, d).Output()
-	if err != nil {
-		t.Fatalf("duckdb: %v", err)
-	}
-	var got map[string]struct {
-		Columns []struct{ Name, Type string }
-		Rows    int64
-	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("duckdb output: %v\n%s", err, out)
-	}
+	got := describeWithDuckDB(t, d)
 	g, ok := got["diff"]
 	if !ok {
-		t.Fatalf("DuckDB did not read diff.parquet: %s", out)
+		t.Fatalf("DuckDB did not read diff.parquet: %v", got)
 	}
 	var cols []string
 	for _, c := range g.Columns {

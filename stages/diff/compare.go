@@ -43,6 +43,14 @@ type entry struct {
 // checkEvery is how many rows pass between checks for cancellation.
 const checkEvery = 1 << 16
 
+// stopped is ctx's error at every checkEvery-th row i, else nil.
+func stopped(ctx context.Context, i int) error {
+	if i%checkEvery != 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
 // Compare pairs the users of two gaps tables (docs/rules.md, "Diff"):
 // by cloud object id, then by DN, then by UPN, and compares each pair.
 // It returns ctx's error if cancelled.
@@ -56,10 +64,8 @@ func Compare(ctx context.Context, before, after Table) (*Result, error) {
 	c := &res.Counts
 	var b, a pipeline.DiffSide
 	for i := range m.sides[0].keys {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		if err := stopped(ctx, i); err != nil {
+			return nil, err
 		}
 		before.Row(i, &b)
 		c.CountBefore(&b)
@@ -84,10 +90,8 @@ func Compare(ctx context.Context, before, after Table) (*Result, error) {
 		}
 	}
 	for j := range m.sides[1].keys {
-		if j%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		if err := stopped(ctx, j); err != nil {
+			return nil, err
 		}
 		after.Row(j, &a)
 		c.CountAfter(&a)

@@ -127,11 +127,9 @@ func (d *Diff) writeTable(ctx context.Context, dir string) (pipeline.OutputRecor
 		return pipeline.OutputRecord{}, err
 	}
 	for n, row := range d.res.All() {
-		if n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				w.Abort()
-				return pipeline.OutputRecord{}, err
-			}
+		if err := stopped(ctx, n); err != nil {
+			w.Abort()
+			return pipeline.OutputRecord{}, err
 		}
 		if err := w.Write(row); err != nil {
 			w.Abort()
