@@ -205,15 +205,7 @@ func TestDiffInLibreOffice(t *testing.T) {
 	if got := loStrings(t, sheets, ChangesSheet, len(changeColumns)); !reflect.DeepEqual(got, wantChangeRows) {
 		t.Errorf("Changes in LibreOffice:\n%q\nwant:\n%q", got, wantChangeRows)
 	}
-	types := map[string]string{}
-	for _, r := range sheets[SummarySheet] {
-		for _, c := range r {
-			if c.Formula != "" {
-				t.Errorf("Summary cell %q is a formula %q", c.Text, c.Formula)
-			}
-			types[c.Text] = c.Type
-		}
-	}
+	types := loTypes(t, sheets, SummarySheet)
 	if types["=1+2 snap-2026-11-24"] != "string" {
 		t.Errorf("the snapshot name is of type %q, want string", types["=1+2 snap-2026-11-24"])
 	}

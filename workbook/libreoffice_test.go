@@ -66,6 +66,22 @@ func loStrings(t *testing.T, sheets map[string][][]loCell, sheet string, width i
 	return out
 }
 
+// loTypes is the type LibreOffice gave each text of a sheet; a formula
+// fails the test.
+func loTypes(t *testing.T, sheets map[string][][]loCell, sheet string) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	for _, r := range sheets[sheet] {
+		for _, c := range r {
+			if c.Formula != "" {
+				t.Errorf("%s cell %q is a formula %q", sheet, c.Text, c.Formula)
+			}
+			found[c.Text] = c.Type
+		}
+	}
+	return found
+}
+
 // parseFODS reads the cell grid of every table in a flat ODS document.
 // Repeated empty rows and cells (LibreOffice writes the whole sheet extent as
 // repeats) are not materialised unless content follows them.
@@ -191,15 +207,7 @@ func TestAuditInLibreOffice(t *testing.T) {
 	}
 	// On the Summary the directory values are shared strings and the counts
 	// numbers; the hostile snapshot path and parameters must stay text.
-	found := map[string]string{}
-	for _, r := range sheets[SummarySheet] {
-		for _, c := range r {
-			if c.Formula != "" {
-				t.Errorf("Summary cell %q is a formula %q", c.Text, c.Formula)
-			}
-			found[c.Text] = c.Type
-		}
-	}
+	found := loTypes(t, sheets, SummarySheet)
 	for _, v := range []string{hostileSum + "/snap", hostileHyperlink, hostileAt, hostileMinus} {
 		if found[v] != "string" {
 			t.Errorf("Summary value %q has type %q, want string", v, found[v])
