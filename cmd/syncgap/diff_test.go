@@ -10,6 +10,8 @@ import (
 
 	"syncgap/pipeline"
 	"syncgap/stages/diff"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // diffSnapshots audits the demo tenant twice, the second time without the
@@ -97,6 +99,15 @@ func TestDiffDeterministicAndReadOnly(t *testing.T) {
 			t.Errorf("row %s: %v, other_mobile_state %s: dropping the MSOnline export changes only otherMobile's state",
 				rows[i].UPN, rows[i].Changes, rows[i].After.OtherMobileState)
 		}
+	}
+	book, err := excelize.OpenFile(filepath.Join(d1, "diff.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := book.GetRows("Changes")
+	book.Close()
+	if err != nil || len(listed) != len(rows)+1 || len(listed) < 2 || listed[1][0] != rows[0].UPN {
+		t.Errorf("the Changes sheet lists %d rows for %d diff rows (%v)", len(listed)-1, len(rows), err)
 	}
 	if out, stderr, code := syncgap(t, "replay", d1); code != 0 || !strings.Contains(out, "all 2 files match") {
 		t.Errorf("replay of a diff snapshot: exit %d\n%s%s", code, out, stderr)
