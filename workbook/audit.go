@@ -74,13 +74,19 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 	if maxRows < 2 {
 		return fmt.Errorf("write %s: row limit %d leaves no room for data", path, maxRows)
 	}
+	return saveBook(path, func(f *excelize.File, rows *rowSet) error { return build(f, a, p, maxRows, rows) })
+}
+
+// saveBook lays a new workbook out with lay, whose streamed sheets'
+// data rows go to rows, and writes it to path atomically.
+func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error {
 	f := excelize.NewFile()
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.
 	defer f.Close()
 	rows := newRowSet()
 	defer rows.stop()
-	if err := build(f, a, p, maxRows, rows); err != nil {
+	if err := lay(f, rows); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	parts := map[string]*sheetRows{}

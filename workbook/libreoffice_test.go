@@ -46,6 +46,42 @@ func libreOfficeSheets(t *testing.T, xlsxPath string) map[string][][]loCell {
 	return sheets
 }
 
+// loStrings is a sheet's texts, width cells a row, as LibreOffice read
+// them; a cell read as anything but a string fails the test.
+func loStrings(t *testing.T, sheets map[string][][]loCell, sheet string, width int) [][]string {
+	t.Helper()
+	var out [][]string
+	for i, r := range sheets[sheet] {
+		texts := make([]string, width)
+		for j, c := range r {
+			if c.Formula != "" || (c.Text != "" && c.Type != "string") {
+				t.Errorf("%s!%s = %q: type %q formula %q, want a string", sheet, cellName(i, j), c.Text, c.Type, c.Formula)
+			}
+			if j < len(texts) {
+				texts[j] = c.Text
+			}
+		}
+		out = append(out, texts)
+	}
+	return out
+}
+
+// loTypes is the type LibreOffice gave each text of a sheet; a formula
+// fails the test.
+func loTypes(t *testing.T, sheets map[string][][]loCell, sheet string) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	for _, r := range sheets[sheet] {
+		for _, c := range r {
+			if c.Formula != "" {
+				t.Errorf("%s cell %q is a formula %q", sheet, c.Text, c.Formula)
+			}
+			found[c.Text] = c.Type
+		}
+	}
+	return found
+}
+
 // parseFODS reads the cell grid of every table in a flat ODS document.
 // Repeated empty rows and cells (LibreOffice writes the whole sheet extent as
 // repeats) are not materialised unless content follows them.
@@ -165,34 +201,13 @@ func TestAuditInLibreOffice(t *testing.T) {
 		sheet string
 		want  [][]string
 	}{{GapsSheet, wantGapRows}, {UnmatchedSheet, wantUnmatchedRows}} {
-		var got [][]string
-		for i, r := range sheets[tt.sheet] {
-			texts := make([]string, len(tt.want[0]))
-			for j, c := range r {
-				if c.Formula != "" || (c.Text != "" && c.Type != "string") {
-					t.Errorf("%s!%s = %q: type %q formula %q, want a string", tt.sheet, cellName(i, j), c.Text, c.Type, c.Formula)
-				}
-				if j < len(texts) {
-					texts[j] = c.Text
-				}
-			}
-			got = append(got, texts)
-		}
-		if !reflect.DeepEqual(got, tt.want) {
+		if got := loStrings(t, sheets, tt.sheet, len(tt.want[0])); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s:\n%q\nwant:\n%q", tt.sheet, got, tt.want)
 		}
 	}
 	// On the Summary the directory values are shared strings and the counts
 	// numbers; the hostile snapshot path and parameters must stay text.
-	found := map[string]string{}
-	for _, r := range sheets[SummarySheet] {
-		for _, c := range r {
-			if c.Formula != "" {
-				t.Errorf("Summary cell %q is a formula %q", c.Text, c.Formula)
-			}
-			found[c.Text] = c.Type
-		}
-	}
+	found := loTypes(t, sheets, SummarySheet)
 	for _, v := range []string{hostileSum + "/snap", hostileHyperlink, hostileAt, hostileMinus} {
 		if found[v] != "string" {
 			t.Errorf("Summary value %q has type %q, want string", v, found[v])

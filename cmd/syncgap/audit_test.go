@@ -164,25 +164,36 @@ var duckdbColumns = map[string]string{
 		"other_mobile_ad VARCHAR[], other_mobile_entra VARCHAR[], mobile_ad_e164 VARCHAR, mobile_entra_e164 VARCHAR, effect VARCHAR, risk VARCHAR, timing VARCHAR, region VARCHAR, reason VARCHAR",
 }
 
-func TestDuckDBReadsEveryTable(t *testing.T) {
+// duckdbTable is one Parquet file as DuckDB describes it.
+type duckdbTable struct {
+	Columns []struct{ Name, Type string }
+	Rows    int64
+}
+
+// describeWithDuckDB reads every Parquet file in dir with DuckDB
+// (fixtures/duckdb/describe.mjs), by table name.
+func describeWithDuckDB(t *testing.T, dir string) map[string]duckdbTable {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	script := filepath.Join(repoRoot(t), "fixtures", "duckdb", "describe.mjs")
 	if _, serr := os.Stat(filepath.Join(repoRoot(t), "fixtures", "duckdb", "node_modules", "@duckdb", "node-api")); err != nil || serr != nil {
 		t.Fatalf("DuckDB check needs node and fixtures/duckdb/node_modules: run `make test-deps` (%v %v)", err, serr)
 	}
-	a := filepath.Join(t.TempDir(), "snap")
-	mustAudit(t, demoArgs(t, a))
-	out, err := exec.Command(node, script, a).Output()
+	out, err := exec.Command(node, script, dir).Output()
 	if err != nil {
 		t.Fatalf("duckdb: %v", err)
 	}
-	var got map[string]struct {
-		Columns []struct{ Name, Type string }
-		Rows    int64
-	}
+	var got map[string]duckdbTable
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("duckdb output: %v\n%s", err, out)
 	}
+	return got
+}
+
+func TestDuckDBReadsEveryTable(t *testing.T) {
+	a := filepath.Join(t.TempDir(), "snap")
+	mustAudit(t, demoArgs(t, a))
+	got := describeWithDuckDB(t, a)
 	m, _ := pipeline.LoadManifest(a)
 	for _, table := range []string{"ad_users", "entra_users", "tenant", "joined", "gaps"} {
 		g, ok := got[table]

@@ -166,6 +166,7 @@ source tree describes the stages and the tables between them.
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
 		newVerifyCloudCmd(), newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
+		newDiffCmd(),
 	)
 	return root
 }

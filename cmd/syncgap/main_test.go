@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,4 +68,32 @@ func mustAudit(t *testing.T, args []string) string {
 		t.Fatalf("audit exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	return stdout
+}
+
+// treeHashes maps every file under dir to the SHA-256 of its content (a
+// FIFO to its kind: reading one would block).
+func treeHashes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if !d.Type().IsRegular() {
+			got[rel] = d.Type().String()
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		got[rel] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
