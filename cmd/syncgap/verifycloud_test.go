@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -113,6 +115,31 @@ func TestVerifyCloudFindsThePlanted(t *testing.T) {
 		t.Errorf("summary:\n%s", stdout)
 	}
 
+	// The Post-change sheet, read by gnumeric, lists the same values.
+	upnOf := map[string]string{}
+	for _, f := range forecast {
+		upnOf[f.EntraID] = f.UPN
+	}
+	sheets := ssconvertSheets(t, filepath.Join(before, "post-change.xlsx"))
+	var listed []string
+	for _, rec := range sheets["Post-change"][1:] {
+		if rec[0] == string(pipeline.NotConverged) {
+			listed = append(listed, rec[1])
+		}
+	}
+	var plantedUPNs []string
+	for _, id := range notConverged {
+		plantedUPNs = append(plantedUPNs, upnOf[id])
+	}
+	slices.Sort(listed)
+	slices.Sort(plantedUPNs)
+	if !slices.Equal(listed, plantedUPNs) {
+		t.Errorf("Post-change lists %v as not converged, planted %v", listed, plantedUPNs)
+	}
+	if !strings.Contains(fmt.Sprint(sheets["Summary"]), "Not converged: the cloud still differs 3") {
+		t.Errorf("Summary: %v", sheets["Summary"])
+	}
+
 	// A later audit whose flag is off is refused: nothing was flipped.
 	_, stderr, code = syncgap(t, "verify-cloud", "--snapshot", before, "--after", before)
 	if code != 1 || !strings.Contains(stderr, "BypassDirSyncOverridesEnabled is off in this audit's tenant table") {
@@ -174,4 +201,35 @@ func rewritePages(t *testing.T, from, to string, mobile map[string][]string) {
 		out, _ := json.Marshal(page)
 		os.WriteFile(filepath.Join(to, e.Name()), out, 0o644)
 	}
+}
+
+// ssconvertSheets reads every sheet of a workbook with gnumeric, as CSV
+// records by sheet name.
+func ssconvertSheets(t *testing.T, book string) map[string][][]string {
+	t.Helper()
+	ssconvert, err := exec.LookPath("ssconvert")
+	if err != nil {
+		t.Fatalf("ssconvert: %v (make test installs gnumeric)", err)
+	}
+	dir := t.TempDir()
+	if o, err := exec.Command(ssconvert, "-S", book, filepath.Join(dir, "%s.csv")).CombinedOutput(); err != nil {
+		t.Fatalf("ssconvert: %v\n%s", err, o)
+	}
+	entries, _ := os.ReadDir(dir)
+	out := map[string][][]string{}
+	for _, e := range entries {
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		out[strings.TrimSuffix(e.Name(), ".csv")] = recs
+	}
+	return out
 }

@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"syncgap/pipeline"
+	"syncgap/workbook"
 )
 
 // Config names the audit taken after the flip.
@@ -84,7 +84,7 @@ var ErrFlagOff = errors.New("BypassDirSyncOverridesEnabled is off")
 var Stage = pipeline.Def[Config, Summary]{
 	Name:   "verify-cloud",
 	Reads:  func(c Config) []string { return []string{c.forecastFile()} },
-	Writes: []string{pipeline.FileName(pipeline.VerifyCloudTable)},
+	Writes: []string{pipeline.FileName(pipeline.VerifyCloudTable), workbook.PostChangeFile},
 	Do: func(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		sum := Summary{Scenario: string(cfg.Scenario)}
 		after, err := loadAfter(env, cfg.After)
@@ -126,8 +126,40 @@ var Stage = pipeline.Def[Config, Summary]{
 			return sum, err
 		}
 		env.AddOutput(out)
+		book, err := writeBook(env, cfg, sum)
+		if err != nil {
+			return sum, err
+		}
+		env.AddOutput(book)
 		return sum, nil
 	},
+}
+
+// writeBook writes the post-change workbook from the table just written.
+func writeBook(env *pipeline.Env, cfg Config, sum Summary) (pipeline.OutputRecord, error) {
+	t, err := pipeline.LoadTable[pipeline.VerifyCloudRow](env.Path(pipeline.FileName(pipeline.VerifyCloudTable)))
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	defer t.Release()
+	p := &workbook.PostChange{
+		Snapshot: filepath.Base(filepath.Clean(env.Dir)), After: filepath.Base(filepath.Clean(cfg.After)),
+		Scenario: cfg.Scenario, Flag: sum.Flag, ToolVersion: pipeline.ToolVersion(),
+		Counts: map[pipeline.CloudStatus]int{
+			pipeline.Converged: sum.Converged, pipeline.NotConverged: sum.NotConverged, pipeline.Missing: sum.Missing,
+			pipeline.ChangedSince: sum.ChangedSince, pipeline.CloudUnknown: sum.Unknown,
+		},
+		Rows: t,
+	}
+	path := env.Path(workbook.PostChangeFile)
+	if err := workbook.WritePostChange(path, p); err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	sha, _, err := pipeline.HashFile(path)
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	return pipeline.OutputRecord{File: workbook.PostChangeFile, Rows: int64(sum.Failed() + sum.ChangedSince + sum.Unknown), SHA256: sha}, nil
 }
 
 // Narrow views of the later audit's tables: only the columns compared.
@@ -228,13 +260,13 @@ func (a *afterAudit) check(f *pipeline.ForecastRow) pipeline.VerifyCloudRow {
 		row.Status, row.Reason = pipeline.Missing, "no AD user with this DN in the later audit (moved, renamed or deleted)"
 	case !inCloud:
 		row.Status, row.Reason = pipeline.Missing, "no cloud user with this object id in the later audit (deleted, or out of sync scope)"
-	case !sameValues(row.AD, f.CloudAfter):
+	case !pipeline.SameValues(row.AD, f.CloudAfter):
 		row.Status = pipeline.ChangedSince
 		row.Reason = fmt.Sprintf("AD now holds %s, the forecast assumed %s: AD changed after the plan", pipeline.QuoteValues(row.AD), pipeline.QuoteValues(f.CloudAfter))
 	case row.Cloud == nil:
 		row.Status = pipeline.CloudUnknown
 		row.Reason = "the later audit cannot read this cloud value (AlternateMobilePhones needs an MSOnline export, which no supported API makes since 2025)"
-	case sameValues(row.Cloud, f.CloudAfter):
+	case pipeline.SameValues(row.Cloud, f.CloudAfter):
 		row.Status = pipeline.Converged
 	default:
 		row.Status = pipeline.NotConverged
@@ -266,16 +298,4 @@ func (u cloudSide) values(attr string) []string {
 		return []string{u.MobilePhone}
 	}
 	return u.AlternateMobilePhones
-}
-
-// sameValues compares as sets of exact texts: sync copies AD's text as it
-// is, in an order a multi-valued attribute does not promise.
-func sameValues(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(x, y)
 }
