@@ -137,18 +137,7 @@ func writeDiffSummary(f *excelize.File, st *styles, d *DiffBook) error {
 	for _, s := range diffNotes {
 		w.text(s)
 	}
-	if w.err != nil {
-		return w.err
-	}
-	for _, col := range []struct {
-		name  string
-		width float64
-	}{{"A", 46}, {"B", 22}, {"C", 22}, {"D", 14}} {
-		if err := f.SetColWidth(SummarySheet, col.name, col.name, col.width); err != nil {
-			return err
-		}
-	}
-	return printOnePageWide(f, SummarySheet)
+	return w.finish(46, 22, 22, 14)
 }
 
 // later reports whether b was read after a, by either side's read time.

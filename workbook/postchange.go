@@ -122,16 +122,5 @@ func writePostChangeSummary(f *excelize.File, st *styles, p *PostChange) error {
 	} {
 		w.text(s)
 	}
-	if w.err != nil {
-		return w.err
-	}
-	for _, col := range []struct {
-		name  string
-		width float64
-	}{{"A", 46}, {"B", 22}, {"C", 18}, {"D", 14}} {
-		if err := f.SetColWidth(SummarySheet, col.name, col.name, col.width); err != nil {
-			return err
-		}
-	}
-	return printOnePageWide(f, SummarySheet)
+	return w.finish(46, 22, 18, 14)
 }

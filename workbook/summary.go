@@ -186,16 +186,22 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBoo
 	if w.err != nil {
 		return w.err
 	}
-	for _, c := range []struct {
-		col   string
-		width float64
-	}{{"A", 46}, {"B", 16}, {"C", 18}, {"D", 14}} {
-		if err := f.SetColWidth(SummarySheet, c.col, c.col, c.width); err != nil {
+	return w.finish(46, 16, 18, 14)
+}
+
+// finish gives the Summary's columns A, B, … their widths and prints it,
+// as a change board does: landscape, one page wide.
+func (w *summarySheet) finish(widths ...float64) error {
+	if w.err != nil {
+		return w.err
+	}
+	for i, width := range widths {
+		col := string(rune('A' + i))
+		if err := w.f.SetColWidth(SummarySheet, col, col, width); err != nil {
 			return err
 		}
 	}
-	// The Summary is what a change board prints: landscape, one page wide.
-	return printOnePageWide(f, SummarySheet)
+	return printOnePageWide(w.f, SummarySheet)
 }
 
 // changes is the audit's table of cloud values by effect and attribute. An
