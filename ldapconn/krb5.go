@@ -99,12 +99,18 @@ func loadCCache() (*credentials.CCache, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cc, err := credentials.LoadCCache(path)
+	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, path, fmt.Errorf("%w: the ticket cache %s does not exist: run kinit user@REALM", ErrNoTicket, path)
 	case err != nil:
-		return nil, path, fmt.Errorf("%w: the ticket cache %s is empty or unreadable (%v): run kinit user@REALM", ErrNoTicket, path, err)
+		return nil, path, fmt.Errorf("%w: the ticket cache %s cannot be read (%v): run kinit user@REALM", ErrNoTicket, path, err)
+	case len(b) == 0:
+		return nil, path, fmt.Errorf("%w: the ticket cache %s is empty: run kinit user@REALM", ErrNoTicket, path)
+	}
+	cc, err := parseCCache(b)
+	if err != nil {
+		return nil, path, fmt.Errorf("%w: the ticket cache %s is damaged (%v): run kinit user@REALM", ErrNoTicket, path, err)
 	}
 	who := cc.DefaultPrincipal.PrincipalName.PrincipalNameString() + "@" + cc.DefaultPrincipal.Realm
 	tgt, ok := cc.GetEntry(types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", cc.DefaultPrincipal.Realm}})
@@ -116,6 +122,21 @@ func loadCCache() (*credentials.CCache, string, error) {
 			ErrTicketExpired, who, path, tgt.EndTime.Local().Format(time.DateTime), who)
 	}
 	return cc, path, nil
+}
+
+// parseCCache parses a ticket cache file. gokrb5 indexes past the end of
+// a truncated file, so a panic there is a damaged file, not a crash.
+func parseCCache(b []byte) (cc *credentials.CCache, err error) {
+	defer func() {
+		if recover() != nil {
+			cc, err = nil, errors.New("truncated")
+		}
+	}()
+	cc = new(credentials.CCache)
+	if err := cc.Unmarshal(b); err != nil {
+		return nil, err
+	}
+	return cc, nil
 }
 
 // ccachePrincipal is who the ticket cache signs in as.
@@ -383,4 +404,8 @@ func (k *krb5Context) unwrap(b []byte) ([]byte, error) {
 	return t.Payload, nil
 }
 
-func (k *krb5Context) close() { k.cl.Destroy() }
+func (k *krb5Context) close() {
+	if k.cl != nil {
+		k.cl.Destroy()
+	}
+}
