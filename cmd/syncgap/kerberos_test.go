@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"syncgap/fixtures/ldaptest"
 	"syncgap/fixtures/samba"
+	"syncgap/fixtures/tenantgen"
 	"syncgap/pipeline"
 )
 
@@ -129,6 +131,34 @@ func TestKerberosSignIn(t *testing.T) {
 			"--export", filepath.Join(d, "graph"), "--out", snap("audit"))
 		if got := adUsers(t, snap("audit")); len(got) != len(rows) || !strings.Contains(r.stdout, "ad_only") {
 			t.Errorf("%d users, summary:\n%s", len(got), r.stdout)
+		}
+	})
+
+	// apply and verify write and read back over a signed plain ldap:// connection.
+	t.Run("apply and verify with --kerberos", func(t *testing.T) {
+		tenant := snap("tenant")
+		if _, err := tenantgen.Generate(tenantgen.Config{Users: 300, Seed: 11}, tenant); err != nil {
+			t.Fatal(err)
+		}
+		s := snap("apply")
+		mustRun(t, "audit", "--ldap", "ldaps://localhost", "--ca-file", dc.CAFile, "--kerberos",
+			"--export", filepath.Join(tenant, "graph"), "--export", filepath.Join(tenant, "msol.csv"),
+			"--tenant-features", filepath.Join(tenant, "tenant-features.json"), "--out", s)
+		mustRun(t, "plan", "--snapshot", s, "--policy", "entra-wins")
+		ldapArgs := []string{"--snapshot", s, "--ldap", dc.URL, "--kerberos", "--spn", dc.SPN, "--approve-all"}
+		out := mustRun(t, append([]string{"apply", "--execute"}, ldapArgs...)...).stdout
+		var applied, drifted, failed, skipped int
+		if _, err := fmt.Sscanf(out, "Applied %d, drifted %d (left alone), failed %d, not reached %d", &applied, &drifted, &failed, &skipped); err != nil ||
+			applied < 20 || drifted+failed+skipped != 0 {
+			t.Fatalf("apply:\n%s", out)
+		}
+		out = mustRun(t, append([]string{"verify"}, ldapArgs...)...).stdout
+		if !strings.HasPrefix(out, fmt.Sprintf("Verified %d actions: 0 differ", applied)) {
+			t.Errorf("verify:\n%s", out)
+		}
+		m, _ := pipeline.LoadManifest(s)
+		if p := m.Stage("apply").Parameters; p["bind"] != "kerberos" {
+			t.Errorf("apply parameters %v", p)
 		}
 	})
 
