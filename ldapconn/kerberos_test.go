@@ -262,3 +262,20 @@ func TestValidateKerberos(t *testing.T) {
 		}
 	}
 }
+
+func TestKRB5Config(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "krb5.conf")
+	t.Setenv("KRB5_CONFIG", missing)
+	if _, _, err := krb5Config(); err == nil || err.Error() != "the Kerberos configuration "+missing+" that KRB5_CONFIG names does not exist" {
+		t.Errorf("%v", err)
+	}
+	// What gokrb5 does not support (here: includedir) is passed over, the rest read.
+	os.WriteFile(missing, []byte("includedir /etc/krb5.conf.d/\n[libdefaults]\n\tdefault_realm = CONTOSO.COM\n[realms]\n\tCONTOSO.COM = {\n\t\tkdc = dc01.contoso.com\n\t}\n"), 0o644)
+	c, path, err := krb5Config()
+	if err != nil || path != missing || c.LibDefaults.DefaultRealm != "CONTOSO.COM" {
+		t.Fatalf("%v %s %v", c, path, err)
+	}
+	if got := kdcSource(c, path, "CONTOSO.COM"); got != "kdc dc01.contoso.com:88 in "+missing {
+		t.Errorf("kdc source %q", got)
+	}
+}

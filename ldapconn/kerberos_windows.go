@@ -60,7 +60,7 @@ func logonPrincipal() (string, error) {
 			return windows.UTF16ToString(b[:n]), nil
 		}
 		if !errors.Is(err, windows.ERROR_MORE_DATA) {
-			return "", fmt.Errorf("%w: the logged-on user has no Kerberos principal name (%v): sign in with a domain account, or give --keytab", ErrNoTicket, err)
+			return "", fmt.Errorf("%w: the logged-on user has no Kerberos principal name (%v): sign in with a domain account", ErrNoTicket, err)
 		}
 	}
 }

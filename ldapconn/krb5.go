@@ -56,23 +56,21 @@ func krb5Config() (*config.Config, string, error) {
 	if path == "" {
 		path = "/etc/krb5.conf"
 	}
-	c, err := config.Load(path)
-	var unsupported config.UnsupportedDirective
-	switch {
-	case err == nil, errors.As(err, &unsupported):
-		// gokrb5 reads what it supports of the file and reports the rest.
-		return c, path, nil
-	case os.Getenv("KRB5_CONFIG") == "" && errors.Is(statErr(path), fs.ErrNotExist):
-		c = config.New()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if os.Getenv("KRB5_CONFIG") != "" {
+			return nil, path, fmt.Errorf("the Kerberos configuration %s that KRB5_CONFIG names does not exist", path)
+		}
+		c := config.New()
 		c.LibDefaults.DNSLookupKDC = true
 		return c, "", nil
 	}
-	return nil, path, fmt.Errorf("Kerberos configuration %s: %v", path, err)
-}
-
-func statErr(path string) error {
-	_, err := os.Stat(path)
-	return err
+	c, err := config.Load(path)
+	var unsupported config.UnsupportedDirective
+	if err != nil && !errors.As(err, &unsupported) {
+		return nil, path, fmt.Errorf("Kerberos configuration %s: %v", path, err)
+	}
+	// gokrb5 reads what it supports of the file and reports the rest as unsupported.
+	return c, path, nil
 }
 
 // ccachePath is the file ticket cache KRB5CCNAME names, else MIT's

@@ -1,3 +1,7 @@
+//go:build !windows
+
+// The Samba DC runs on Linux only (fixtures/samba).
+
 package ldapconn
 
 import (
