@@ -78,6 +78,9 @@ func kerberosExample(name string) string {
 		return `  # Kerberos from the ticket cache (run kinit first); the base is the DC's own domain
   kinit svc-syncgap@CONTOSO.COM
   syncgap extract-ad --ldap ldaps://dc01.contoso.com --kerberos --out snap/`
+	case "apply":
+		return `  # Kerberos: the logged-on Windows user, or kinit's ticket elsewhere
+  syncgap apply --snapshot snap/ --ldap ldaps://dc01.contoso.com --kerberos --execute`
 	}
 	return "  # Kerberos: the logged-on Windows user, or kinit's ticket elsewhere\n  syncgap " + name +
 		" --snapshot snap/ --ldap ldaps://dc01.contoso.com --kerberos"
