@@ -1,5 +1,5 @@
 // Package ldapconn connects and binds to an Active Directory domain controller
-// over LDAP, LDAPS or StartTLS: simple and NTLM binds, TLS verification, and
+// over LDAP, LDAPS or StartTLS: simple, NTLM and Kerberos binds, TLS verification, and
 // errors that say in one line what to fix. Extraction, apply and verify
 // share it, so the rules about TLS and passwords live in one place.
 package ldapconn
@@ -35,6 +35,15 @@ type Config struct {
 	// Password is the account's password. It is never logged, recorded in a
 	// manifest or put into an error message.
 	Password string
+	// Kerberos binds with SASL GSSAPI instead of a password: as BindID
+	// (user@REALM) from Keytab if given, else as the signed-in user (the
+	// ticket cache KRB5CCNAME names; on Windows the logon session). Over
+	// ldap:// every message after the bind is signed.
+	Kerberos bool
+	// Keytab is a keytab file holding BindID's keys, for a Kerberos bind.
+	Keytab string
+	// SPN is the directory's Kerberos service principal; ldap/<host of the URL> when empty.
+	SPN string
 	// AllowPlaintextBind permits a simple bind over ldap:// without TLS,
 	// which sends the password in clear text.
 	AllowPlaintextBind bool
@@ -55,6 +64,7 @@ const (
 	BindAnonymous = "anonymous"
 	BindSimple    = "simple"
 	BindNTLM      = "ntlm"
+	BindKerberos  = "kerberos"
 )
 
 // Errors that callers match with errors.Is, e.g. to add a hint naming CLI flags.
@@ -65,10 +75,12 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 )
 
-// BindMethod tells how Connect binds: NTLM for DOMAIN\user, simple for a DN
-// or UPN, anonymous without a bind identity.
+// BindMethod tells how Connect binds: Kerberos when asked, NTLM for
+// DOMAIN\user, simple for a DN or UPN, anonymous without a bind identity.
 func (c Config) BindMethod() string {
 	switch {
+	case c.Kerberos:
+		return BindKerberos
 	case c.BindID == "":
 		return BindAnonymous
 	case strings.Contains(c.BindID, `\`) && !strings.Contains(c.BindID, "="):
@@ -97,6 +109,12 @@ func (c Config) Validate() error {
 	}
 	if c.StartTLS && u.Scheme == "ldaps" {
 		return errors.New("StartTLS is for ldap:// URLs; an ldaps:// connection is already encrypted")
+	}
+	if c.Kerberos {
+		return c.validateKerberos()
+	}
+	if c.Keytab != "" || c.SPN != "" {
+		return errors.New("a keytab or service principal was given without Kerberos")
 	}
 	if c.BindID == "" && c.Password != "" {
 		return errors.New("a password was given without a bind identity")
@@ -175,6 +193,22 @@ func Connect(ctx context.Context, cfg Config) (*ldap.Conn, error) {
 		}
 	}
 
+	// Kerberos talks to the KDC first, so that its waits do not count
+	// against the LDAP connection's deadline.
+	var gss gssContext
+	if cfg.BindMethod() == BindKerberos {
+		var err error
+		if gss, err = newGSSContext(cfg, cfg.spn(u.Hostname())); err != nil {
+			return nil, err
+		}
+		cfg.BindID = gss.principal() // what messages name
+	}
+	closeGSS := func() {
+		if gss != nil {
+			gss.close()
+		}
+	}
+
 	// Everything up to the end of the bind shares one deadline, set on the
 	// raw connection: go-ldap's own timeouts cover neither the StartTLS
 	// handshake nor a server that accepts TCP and then says nothing.
@@ -184,6 +218,7 @@ func Connect(ctx context.Context, cfg Config) (*ldap.Conn, error) {
 	d := &net.Dialer{}
 	raw, err := d.DialContext(ctx, "tcp", u.Host)
 	if err != nil {
+		closeGSS()
 		return nil, connectError(ctx, server, dialTimeout, err)
 	}
 	raw.SetDeadline(deadline)
@@ -193,6 +228,7 @@ func Connect(ctx context.Context, cfg Config) (*ldap.Conn, error) {
 	rc := &rawConn{c: raw}
 	fail := func(err error) (*ldap.Conn, error) {
 		rc.c.Close()
+		closeGSS()
 		return nil, connectError(ctx, server, dialTimeout, err)
 	}
 	if u.Scheme == "ldaps" {
@@ -208,9 +244,17 @@ func Connect(ctx context.Context, cfg Config) (*ldap.Conn, error) {
 		}
 	}
 	var bindErr error
-	if cfg.BindMethod() == BindNTLM {
+	switch cfg.BindMethod() {
+	case BindNTLM:
 		domain, user, _ := strings.Cut(cfg.BindID, `\`)
 		bindErr = rc.ntlmBind(domain, user, cfg.Password)
+	case BindKerberos:
+		var signed *saslConn
+		if signed, bindErr = rc.kerberosBind(gss, cfg.spn(u.Hostname())); signed != nil {
+			rc.c = signed // it closes the context with the connection
+		} else {
+			closeGSS()
+		}
 	}
 	conn := ldap.NewConn(rc.c, u.Scheme == "ldaps" || cfg.StartTLS)
 	conn.Start()

@@ -125,7 +125,11 @@ func saslBind(mech string, creds []byte) *ber.Packet {
 	req.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", "User Name"))
 	auth := ber.Encode(ber.ClassContext, ber.TypeConstructed, 3, nil, "SASL")
 	auth.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, mech, "Mechanism"))
-	auth.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, string(creds), "Credentials"))
+	if len(creds) > 0 {
+		// No credentials is not empty credentials: Samba hands an empty
+		// string to GSS-API as a token, which then fails to parse.
+		auth.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, string(creds), "Credentials"))
+	}
 	req.AppendChild(auth)
 	return req
 }

@@ -28,7 +28,7 @@ func newAuditCmd() *cobra.Command {
 	var exports []string
 	var g graphFlags
 	cmd := &cobra.Command{
-		Use:   "audit (--ldif FILE | --ldap URL --base DN) (--export PATH… [--tenant-features FILE] | --graph SIGN-IN [--export CSV]) --out SNAPDIR",
+		Use:   "audit (--ldif FILE | --ldap URL [--base DN]) (--export PATH… [--tenant-features FILE] | --graph SIGN-IN [--export CSV]) --out SNAPDIR",
 		Short: "Run the whole offline audit: extract, join, classify, report",
 		Long: `audit runs extract-ad, extract-entra, join, classify and report into one
 snapshot directory, then prints a summary: users per match status and gap

@@ -10,7 +10,7 @@ func newExtractADCmd() *cobra.Command {
 	var out string
 	var src *adSourceFlags
 	cmd := &cobra.Command{
-		Use:   "extract-ad (--ldif FILE | --ldap URL --base DN) --out SNAPDIR",
+		Use:   "extract-ad (--ldif FILE | --ldap URL [--base DN]) --out SNAPDIR",
 		Short: "Read AD users from an LDIF export or a live DC into ad_users.parquet",
 		Long: `extract-ad reads user objects and writes ad_users.parquet into the snapshot
 directory, from one of:
@@ -29,7 +29,8 @@ directory, from one of:
 
   --ldap URL    a domain controller, live: ldaps://dc01.contoso.com, or
                 ldap://dc01.contoso.com with --starttls. A paged search under
-                --base (pages of --page-size; AD sends at most 1000), following
+                --base (default: the DC's domain, from its rootDSE; pages of
+                --page-size, AD sends at most 1000), following
                 AD's ranged values (otherMobile;range=0-1499) and skipping
                 referrals. A dropped connection restarts the search on a new one,
                 a few times; nothing is written unless every user was read.

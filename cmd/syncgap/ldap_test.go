@@ -140,7 +140,7 @@ func TestLiveLDAP(t *testing.T) {
 		{"no password and no terminal", []string{"--ldap", dc.LDAPSURL, "--password-env", ""}, "standard input is not a terminal"},
 		{"password in the URL", []string{"--ldap", "ldaps://admin:" + dc.Password + "@127.0.0.1"}, "must not carry credentials"},
 		{"both sources", []string{"--ldap", dc.LDAPSURL, "--ldif", "ad.ldif"}, "none of the others can be"},
-		{"no base", []string{"--ldap", dc.LDAPSURL, "--base", ""}, "--ldap needs --base"},
+		{"bad base", []string{"--ldap", dc.LDAPSURL, "--base", "syncgap.test"}, `search base "syncgap.test"`},
 	}
 	for _, tc := range failures {
 		t.Run(tc.name, func(t *testing.T) {

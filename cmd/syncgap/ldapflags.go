@@ -17,9 +17,9 @@ import (
 )
 
 // ldapFlags are how a command reaches and binds to AD. extract-ad and audit
-// read with them; apply will write with the same flags. The password is
-// never a flag value: it comes from an environment variable, a file, or a
-// prompt on the terminal.
+// read with them, apply and verify write and read back with the same flags.
+// The password is never a flag value: it comes from an environment
+// variable, a file, or a prompt on the terminal; with --kerberos there is none.
 type ldapFlags struct {
 	url            string
 	startTLS       bool
@@ -29,6 +29,9 @@ type ldapFlags struct {
 	passwordEnv    string
 	passwordFile   string
 	allowPlaintext bool
+	kerberos       bool
+	keytab         string
+	spn            string
 	connectTimeout time.Duration
 	requestTimeout time.Duration
 }
@@ -40,13 +43,47 @@ func addLDAPFlags(cmd *cobra.Command) *ldapFlags {
 	fs.BoolVar(&f.startTLS, "starttls", false, "upgrade an ldap:// connection with StartTLS before binding")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust for the DC's certificate (default: the system's)")
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "accept any server certificate (lab use only: the password can be intercepted)")
-	fs.StringVar(&f.bindID, "bind-dn", "", `bind as this account: a DN or UPN (simple bind) or DOMAIN\user (NTLM bind); none: anonymous`)
+	fs.StringVar(&f.bindID, "bind-dn", "", `bind as this account: a DN or UPN (simple bind) or DOMAIN\user (NTLM bind); with --keytab the keytab's user@REALM; none: anonymous`)
 	fs.StringVar(&f.passwordEnv, "password-env", "", "read the bind password from this environment variable")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the bind password from this file (one line)")
 	fs.BoolVar(&f.allowPlaintext, "allow-plaintext-bind", false, "allow a simple bind over ldap:// without TLS (sends the password in clear text)")
+	fs.BoolVar(&f.kerberos, "kerberos", false, "sign in with Kerberos, no password: the logged-on user on Windows, the ticket cache (KRB5CCNAME, from kinit) elsewhere, or --keytab")
+	fs.StringVar(&f.keytab, "keytab", "", "with --kerberos: sign in from this keytab as --bind-dn user@REALM (KRB5_CONFIG names the Kerberos configuration)")
+	fs.StringVar(&f.spn, "spn", "", "with --kerberos: the DC's LDAP service principal (default: ldap/<host of the --ldap URL>)")
 	fs.DurationVar(&f.connectTimeout, "connect-timeout", ldapconn.DefaultDialTimeout, "give up connecting (TCP, TLS and bind) after this long")
 	fs.DurationVar(&f.requestTimeout, "request-timeout", ldapconn.DefaultRequestTimeout, "give up on one request (e.g. a result page) after this long")
+	cmd.Long += kerberosHelp
+	cmd.Example += "\n\n" + kerberosExample(cmd.Name())
 	return f
+}
+
+const kerberosHelp = `
+
+Kerberos: --kerberos signs in without a password. On a domain-joined
+Windows machine it is the logged-on user (SSPI); elsewhere the ticket that
+kinit put in the ticket cache (KRB5CCNAME), or --keytab FILE with --bind-dn
+user@REALM. The DC's service principal is ldap/<host of the URL>, so give
+the DC's DNS name in the URL (not an IP address), or --spn. Over ldaps://
+or StartTLS the sign-in is bound to the TLS channel; over plain ldap://
+every message is signed, as DCs that require LDAP signing want, but not
+encrypted: prefer ldaps://. The manifest records the method and principal.`
+
+// kerberosExample is the one-line Kerberos example of each LDAP command.
+func kerberosExample(name string) string {
+	switch name {
+	case "audit":
+		return `  # on a domain-joined Windows machine: no password and no --base (the DC names its domain)
+  syncgap audit --ldap ldaps://dc01.contoso.com --kerberos --export graph/ --out snap/`
+	case "extract-ad":
+		return `  # Kerberos from the ticket cache (run kinit first); the base is the DC's own domain
+  kinit svc-syncgap@CONTOSO.COM
+  syncgap extract-ad --ldap ldaps://dc01.contoso.com --kerberos --out snap/`
+	case "apply":
+		return `  # Kerberos: the logged-on Windows user, or kinit's ticket elsewhere
+  syncgap apply --snapshot snap/ --ldap ldaps://dc01.contoso.com --kerberos --execute`
+	}
+	return "  # Kerberos: the logged-on Windows user, or kinit's ticket elsewhere\n  syncgap " + name +
+		" --snapshot snap/ --ldap ldaps://dc01.contoso.com --kerberos"
 }
 
 // config returns the connection settings with the password resolved. It
@@ -55,10 +92,14 @@ func (f *ldapFlags) config() (ldapconn.Config, error) {
 	cfg := ldapconn.Config{
 		URL: f.url, StartTLS: f.startTLS, CAFile: f.caFile, InsecureSkipVerify: f.insecure,
 		BindID: f.bindID, AllowPlaintextBind: f.allowPlaintext,
+		Kerberos: f.kerberos, Keytab: f.keytab, SPN: f.spn,
 		DialTimeout: f.connectTimeout, RequestTimeout: f.requestTimeout,
 	}
 	if f.connectTimeout <= 0 || f.requestTimeout <= 0 {
 		return cfg, errors.New("--connect-timeout and --request-timeout must be positive")
+	}
+	if f.kerberos || f.keytab != "" || f.spn != "" {
+		return f.kerberosConfig(cfg)
 	}
 	// Validate wants a password with a bind identity; any stands in for the
 	// real one, which is only asked for once the rest is known to be usable.
@@ -76,6 +117,36 @@ func (f *ldapFlags) config() (ldapconn.Config, error) {
 	cfg.Password = pw
 	if f.insecure {
 		slog.Warn("TLS CERTIFICATE VERIFICATION IS OFF (--insecure-skip-verify): anyone on the network path can impersonate the server and capture the bind password; use --ca-file instead",
+			"server", cfg.Server())
+	}
+	return cfg, nil
+}
+
+// kerberosConfig checks the Kerberos flags and finds the principal, which
+// also tells a missing or expired ticket before anything is sent.
+func (f *ldapFlags) kerberosConfig(cfg ldapconn.Config) (ldapconn.Config, error) {
+	switch {
+	case !f.kerberos:
+		return cfg, errors.New("--keytab and --spn are for --kerberos")
+	case f.passwordEnv != "" || f.passwordFile != "":
+		return cfg, errors.New("--kerberos signs in with a ticket, not a password: drop --password-env/--password-file")
+	case f.allowPlaintext:
+		return cfg, errors.New("--allow-plaintext-bind is for simple binds: a Kerberos bind sends no password")
+	case f.bindID != "" && f.keytab == "":
+		return cfg, errors.New("--bind-dn with --kerberos names the principal of a --keytab; without one the ticket cache says who signs in")
+	case f.keytab != "" && f.bindID == "":
+		return cfg, errors.New("--keytab needs --bind-dn user@REALM, the principal whose keys it holds")
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	who, err := ldapconn.KerberosPrincipal(cfg)
+	if err != nil {
+		return cfg, ldapHint(err)
+	}
+	cfg.BindID = who
+	if f.insecure {
+		slog.Warn("TLS CERTIFICATE VERIFICATION IS OFF (--insecure-skip-verify): anyone on the network path can impersonate the server; use --ca-file instead",
 			"server", cfg.Server())
 	}
 	return cfg, nil
@@ -132,8 +203,11 @@ const maxPasswordFile = 64 << 10
 
 // ldapHint adds the flags that resolve a refusal.
 func ldapHint(err error) error {
-	if errors.Is(err, ldapconn.ErrPlaintextBind) {
-		return fmt.Errorf(`%w: use ldaps://, --starttls or an NTLM bind (--bind-dn DOMAIN\user), or pass --allow-plaintext-bind to accept that`, err)
+	switch {
+	case errors.Is(err, ldapconn.ErrPlaintextBind):
+		return fmt.Errorf(`%w: use ldaps://, --starttls, --kerberos or an NTLM bind (--bind-dn DOMAIN\user), or pass --allow-plaintext-bind to accept that`, err)
+	case errors.Is(err, ldapconn.ErrNoTicket), errors.Is(err, ldapconn.ErrTicketExpired):
+		return fmt.Errorf("%w, or give --keytab FILE --bind-dn user@REALM", err)
 	}
 	return err
 }
@@ -156,7 +230,7 @@ func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
 	cmd.Flags().BoolVar(&f.allowMissing, "allow-missing-attributes", false,
 		"with --ldif: read an export in which no user has mobile or otherMobile, objectGUID or userPrincipalName (a directory that truly has none)")
 	f.ldap = addLDAPFlags(cmd)
-	cmd.Flags().StringVar(&f.base, "base", "", "with --ldap, required: the DN to search under, e.g. DC=contoso,DC=com")
+	cmd.Flags().StringVar(&f.base, "base", "", "with --ldap: the DN to search under, e.g. OU=Staff,DC=contoso,DC=com (default: the DC's domain, its rootDSE's defaultNamingContext)")
 	cmd.Flags().StringVar(&f.filter, "filter", extractad.DefaultFilter, "with --ldap: LDAP filter selecting the users")
 	cmd.Flags().StringVar(&f.scope, "scope", extractad.ScopeSub, "with --ldap: search scope: sub, one or base")
 	cmd.Flags().IntVar(&f.pageSize, "page-size", extractad.DefaultPageSize, "with --ldap: entries per result page (AD sends at most its MaxPageSize, by default 1000)")
@@ -167,7 +241,7 @@ func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
 
 // ldapOnlyFlags make no sense with --ldif; giving one is a mistake worth saying.
 var ldapOnlyFlags = []string{"base", "filter", "scope", "page-size", "starttls", "ca-file", "insecure-skip-verify",
-	"bind-dn", "password-env", "password-file", "allow-plaintext-bind", "connect-timeout", "request-timeout"}
+	"bind-dn", "password-env", "password-file", "allow-plaintext-bind", "kerberos", "keytab", "spn", "connect-timeout", "request-timeout"}
 
 // stage returns the extract-ad stage for the chosen source. The password
 // stays inside the stage value; the manifest records where and as whom.
@@ -182,9 +256,6 @@ func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, error) {
 	}
 	if cmd.Flags().Changed("allow-missing-attributes") {
 		return nil, errors.New("--allow-missing-attributes is for --ldif: a live search asks for every attribute itself")
-	}
-	if f.base == "" {
-		return nil, errors.New("--ldap needs --base, the DN to search under (e.g. DC=contoso,DC=com)")
 	}
 	q := extractad.LDAPQuery{Base: f.base, Filter: f.filter, Scope: f.scope, PageSize: f.pageSize}
 	if f.pageSize < 1 {

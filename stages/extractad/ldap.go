@@ -40,7 +40,7 @@ var ldapAttributes = []string{
 
 // LDAPQuery selects the users of a live extract.
 type LDAPQuery struct {
-	Base     string // search base DN, e.g. DC=contoso,DC=com
+	Base     string // search base DN, e.g. DC=contoso,DC=com; empty: the rootDSE's defaultNamingContext
 	Filter   string // DefaultFilter when empty
 	Scope    string // ScopeSub when empty
 	PageSize int    // DefaultPageSize when 0
@@ -71,11 +71,9 @@ func (q LDAPQuery) ldapScope() (int, error) {
 	return 0, fmt.Errorf("search scope %q: want sub, one or base", q.Scope)
 }
 
+// validate checks the query; an empty base is read from the rootDSE later.
 func (q LDAPQuery) validate() error {
-	if q.Base == "" {
-		return errors.New("no search base given (e.g. DC=contoso,DC=com)")
-	}
-	if _, err := ldap.ParseDN(q.Base); err != nil {
+	if _, err := ldap.ParseDN(q.Base); q.Base != "" && err != nil {
 		return fmt.Errorf("search base %q: %w", q.Base, err)
 	}
 	if _, err := ldap.CompileFilter(q.Filter); err != nil {
@@ -90,12 +88,13 @@ func (q LDAPQuery) validate() error {
 
 // LDAPStats counts what a live extract saw; the stage records it in the manifest.
 type LDAPStats struct {
-	Entries       int // search result entries, users or not
-	Users         int // rows emitted
-	Pages         int // result pages
-	Referrals     int // continuation references skipped
-	RangeRequests int // follow-up searches for ranged attribute values
-	Attempts      int // searches started, counting restarts after a lost connection
+	Entries       int    // search result entries, users or not
+	Users         int    // rows emitted
+	Pages         int    // result pages
+	Referrals     int    // continuation references skipped
+	RangeRequests int    // follow-up searches for ranged attribute values
+	Attempts      int    // searches started, counting restarts after a lost connection
+	Base          string // the DN searched under
 }
 
 // LDAPSource is extract-ad reading live from a domain controller. Conn
@@ -115,14 +114,16 @@ type LDAPSource struct {
 // ldapRecord is what the manifest records of a live extract: where and
 // what was searched and as whom, never the password.
 type ldapRecord struct {
-	Server     string `param:"ldap"` // scheme://host:port
-	Base       string `param:"base"`
+	Server     string `param:"ldap"`           // scheme://host:port
+	Base       string `param:"base,omitempty"` // as given; empty: from the rootDSE (the summary has it)
 	Filter     string `param:"filter"`
 	Scope      string `param:"scope"`
 	PageSize   int    `param:"page_size"`
-	Bind       string `param:"bind"`        // bind identity; empty for anonymous
-	BindMethod string `param:"bind_method"` // simple, ntlm or anonymous
-	TLS        string `param:"tls"`         // ldaps, starttls or none
+	Bind       string `param:"bind"`             // bind identity; empty for anonymous
+	BindMethod string `param:"bind_method"`      // simple, ntlm, kerberos or anonymous
+	SPN        string `param:"spn,omitempty"`    // a Kerberos service principal given instead of ldap/<host>
+	Keytab     string `param:"keytab,omitempty"` // a Kerberos keytab's path (never its content)
+	TLS        string `param:"tls"`              // ldaps, starttls or none
 	CAFile     string `param:"ca_file,omitempty"`
 	Insecure   bool   `param:"insecure_skip_verify,omitempty"`
 }
@@ -132,7 +133,7 @@ func (s LDAPSource) record() any {
 	r := ldapRecord{
 		Server: s.Conn.Server(), Base: q.Base, Filter: q.Filter, Scope: q.Scope, PageSize: q.PageSize,
 		Bind: s.Conn.BindID, BindMethod: s.Conn.BindMethod(), TLS: "none",
-		CAFile: s.Conn.CAFile, Insecure: s.Conn.InsecureSkipVerify,
+		CAFile: s.Conn.CAFile, Insecure: s.Conn.InsecureSkipVerify, SPN: s.Conn.SPN, Keytab: s.Conn.Keytab,
 	}
 	switch {
 	case strings.HasPrefix(r.Server, "ldaps://"):
@@ -154,6 +155,8 @@ func (s *LDAPSource) Validate() error {
 // LDAPSummary is what extract-ad records of a live run.
 type LDAPSummary struct {
 	Source            string `param:"source"`
+	Base              string `param:"base"`                        // the DN searched under
+	BaseFromRootDSE   bool   `param:"base_from_rootdse,omitempty"` // read from the rootDSE, no --base given
 	Entries           int    `param:"entries"`
 	Users             int    `param:"users"`
 	Pages             int    `param:"pages"`
@@ -180,7 +183,7 @@ var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
 		}
 		env.AddOutput(out)
 		return LDAPSummary{
-			Source: "ldap " + src.Conn.Server(), Entries: stats.Entries, Users: stats.Users, Pages: stats.Pages,
+			Source: "ldap " + src.Conn.Server(), Base: stats.Base, BaseFromRootDSE: src.Query.Base == "", Entries: stats.Entries, Users: stats.Users, Pages: stats.Pages,
 			ReferralsSkipped: stats.Referrals, RangeRequests: stats.RangeRequests, ConnectionRetries: stats.Attempts - 1,
 		}, nil
 	},
@@ -236,10 +239,17 @@ func (s LDAPSource) once(ctx context.Context, users *userChunks) (stats LDAPStat
 		return stats, false, err
 	}
 	defer conn.Close()
+	if s.Query.Base == "" {
+		if s.Query.Base, err = ldapconn.DefaultNamingContext(conn, s.Conn.Server()); err != nil {
+			return stats, true, err
+		}
+		slog.Info("search base from the rootDSE's defaultNamingContext", "server", s.Conn.Server(), "base", s.Query.Base)
+	}
 	stats, err = s.Read(ctx, conn, func(u *pipeline.ADUser) error {
 		users.add(u)
 		return nil
 	})
+	stats.Base = s.Query.Base
 	if err != nil && conn.IsClosing() {
 		err = &connLostError{err}
 	}

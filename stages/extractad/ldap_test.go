@@ -296,7 +296,7 @@ func TestRangeOption(t *testing.T) {
 func TestLDAPSourceValidate(t *testing.T) {
 	good := LDAPSource{Conn: ldapconn.Config{URL: "ldaps://dc01.contoso.com"}, Query: LDAPQuery{Base: "DC=contoso,DC=com"}}
 	for name, edit := range map[string]func(*LDAPSource){
-		"no base":        func(s *LDAPSource) { s.Query.Base = "" },
+		"bad base":       func(s *LDAPSource) { s.Query.Base = "contoso.com" },
 		"bad filter":     func(s *LDAPSource) { s.Query.Filter = "(objectClass=user" },
 		"bad scope":      func(s *LDAPSource) { s.Query.Scope = "tree" },
 		"negative page":  func(s *LDAPSource) { s.Query.PageSize = -1 },

@@ -29,6 +29,9 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 	if err := q.validate(); err != nil {
 		return stats, err
 	}
+	if q.Base == "" {
+		return stats, errors.New("no search base given (e.g. DC=contoso,DC=com)")
+	}
 	server := s.Conn.Server()
 	timeout := s.Conn.RequestTimeout
 	if timeout <= 0 {
