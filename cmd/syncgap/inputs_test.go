@@ -83,14 +83,6 @@ func TestInputsAsGiven(t *testing.T) {
 		}
 	})
 
-	t.Run("the flag is for --ldif", func(t *testing.T) {
-		_, stderr, code := syncgap(t, "extract-ad", "--ldap", "ldaps://127.0.0.1", "--base", "DC=x", "--allow-missing-attributes",
-			"--out", filepath.Join(work, "ldap"))
-		if code == 0 || lastLine(stderr) != "syncgap: error: --allow-missing-attributes is for --ldif: a live search asks for every attribute itself" {
-			t.Errorf("exit %d: %s", code, stderr)
-		}
-	})
-
 	t.Run("ldapsearch paged output without -LLL", func(t *testing.T) {
 		out := filepath.Join(work, "paged")
 		export := filepath.Join(repoRoot(t), "ldif", "testdata", "ldapsearch-paged.ldif")

@@ -228,7 +228,7 @@ func addADSourceFlags(cmd *cobra.Command) *adSourceFlags {
 	f := &adSourceFlags{}
 	cmd.Flags().StringVar(&f.ldif, "ldif", "", "LDIF export with the AD users")
 	cmd.Flags().BoolVar(&f.allowMissing, "allow-missing-attributes", false,
-		"with --ldif: read an export in which no user has mobile or otherMobile, objectGUID or userPrincipalName (a directory that truly has none)")
+		"read an export or directory in which no user has mobile or otherMobile, objectGUID or userPrincipalName (a directory that truly has none)")
 	f.ldap = addLDAPFlags(cmd)
 	cmd.Flags().StringVar(&f.base, "base", "", "with --ldap: the DN to search under, e.g. OU=Staff,DC=contoso,DC=com (default: the DC's domain, its rootDSE's defaultNamingContext)")
 	cmd.Flags().StringVar(&f.filter, "filter", extractad.DefaultFilter, "with --ldap: LDAP filter selecting the users")
@@ -254,9 +254,6 @@ func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, error) {
 		}
 		return extractad.LDIFStage.With(extractad.LDIFConfig{LDIF: f.ldif, AllowMissingAttributes: f.allowMissing}), nil
 	}
-	if cmd.Flags().Changed("allow-missing-attributes") {
-		return nil, errors.New("--allow-missing-attributes is for --ldif: a live search asks for every attribute itself")
-	}
 	q := extractad.LDAPQuery{Base: f.base, Filter: f.filter, Scope: f.scope, PageSize: f.pageSize}
 	if f.pageSize < 1 {
 		return nil, errors.New("--page-size must be 1 or more")
@@ -269,5 +266,5 @@ func (f *adSourceFlags) stage(cmd *cobra.Command) (pipeline.Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return extractad.LDAPStage.With(extractad.LDAPSource{Conn: cfg, Query: q}), nil
+	return extractad.LDAPStage.With(extractad.LDAPSource{Conn: cfg, Query: q, AllowMissingAttributes: f.allowMissing}), nil
 }

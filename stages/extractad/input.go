@@ -130,6 +130,16 @@ func (c *coverage) missing() []string {
 	return m
 }
 
+// missingLiveError is missingError for a live search: the search asked for
+// every attribute, so what no user carries is hidden from the account that
+// bound, or truly absent from the directory.
+func (c *coverage) missingLiveError(server string, missing []string) error {
+	return fmt.Errorf("%s: none of the %d users read has %s: %w; the bind account may not be allowed to read it "+
+		"(AD can hide attributes from some accounts: check with ldapsearch as the same account), "+
+		"or the directory holds none (then pass --allow-missing-attributes)",
+		server, c.users, strings.Join(missing, ", or "), ErrMissingAttributes)
+}
+
 // missingError is the one line that says what is missing and how to export it.
 func (c *coverage) missingError(name string, missing []string) error {
 	who := fmt.Sprintf("none of its %d users has", c.users)

@@ -109,23 +109,28 @@ type LDAPSource struct {
 	// Backoff is the wait before the first restart, doubled for each
 	// further one; 2 s when 0.
 	Backoff time.Duration
+	// AllowMissingAttributes accepts a directory in which no user read
+	// carries mobile or otherMobile (or a UPN, or an anchor), as
+	// LDIFConfig's does for a file.
+	AllowMissingAttributes bool
 }
 
 // ldapRecord is what the manifest records of a live extract: where and
 // what was searched and as whom, never the password.
 type ldapRecord struct {
-	Server     string `param:"ldap"`           // scheme://host:port
-	Base       string `param:"base,omitempty"` // as given; empty: from the rootDSE (the summary has it)
-	Filter     string `param:"filter"`
-	Scope      string `param:"scope"`
-	PageSize   int    `param:"page_size"`
-	Bind       string `param:"bind"`             // bind identity; empty for anonymous
-	BindMethod string `param:"bind_method"`      // simple, ntlm, kerberos or anonymous
-	SPN        string `param:"spn,omitempty"`    // a Kerberos service principal given instead of ldap/<host>
-	Keytab     string `param:"keytab,omitempty"` // a Kerberos keytab's path (never its content)
-	TLS        string `param:"tls"`              // ldaps, starttls or none
-	CAFile     string `param:"ca_file,omitempty"`
-	Insecure   bool   `param:"insecure_skip_verify,omitempty"`
+	Server       string `param:"ldap"`           // scheme://host:port
+	Base         string `param:"base,omitempty"` // as given; empty: from the rootDSE (the summary has it)
+	Filter       string `param:"filter"`
+	Scope        string `param:"scope"`
+	PageSize     int    `param:"page_size"`
+	Bind         string `param:"bind"`             // bind identity; empty for anonymous
+	BindMethod   string `param:"bind_method"`      // simple, ntlm, kerberos or anonymous
+	SPN          string `param:"spn,omitempty"`    // a Kerberos service principal given instead of ldap/<host>
+	Keytab       string `param:"keytab,omitempty"` // a Kerberos keytab's path (never its content)
+	TLS          string `param:"tls"`              // ldaps, starttls or none
+	CAFile       string `param:"ca_file,omitempty"`
+	Insecure     bool   `param:"insecure_skip_verify,omitempty"`
+	AllowMissing bool   `param:"allow_missing_attributes,omitempty"`
 }
 
 func (s LDAPSource) record() any {
@@ -133,7 +138,7 @@ func (s LDAPSource) record() any {
 	r := ldapRecord{
 		Server: s.Conn.Server(), Base: q.Base, Filter: q.Filter, Scope: q.Scope, PageSize: q.PageSize,
 		Bind: s.Conn.BindID, BindMethod: s.Conn.BindMethod(), TLS: "none",
-		CAFile: s.Conn.CAFile, Insecure: s.Conn.InsecureSkipVerify, SPN: s.Conn.SPN, Keytab: s.Conn.Keytab,
+		CAFile: s.Conn.CAFile, Insecure: s.Conn.InsecureSkipVerify, AllowMissing: s.AllowMissingAttributes, SPN: s.Conn.SPN, Keytab: s.Conn.Keytab,
 	}
 	switch {
 	case strings.HasPrefix(r.Server, "ldaps://"):
@@ -163,6 +168,8 @@ type LDAPSummary struct {
 	ReferralsSkipped  int    `param:"referrals_skipped"`
 	RangeRequests     int    `param:"range_requests"`
 	ConnectionRetries int    `param:"connection_retries"`
+	// MissingAttributes names what no user carried, when that was allowed.
+	MissingAttributes string `param:"missing_attributes,omitempty"`
 }
 
 // LDAPStage reads users from a live directory and writes ad_users, sorted
@@ -177,6 +184,16 @@ var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
 		if err != nil {
 			return LDAPSummary{}, err
 		}
+		var cov coverage
+		for _, b := range users.blocks {
+			for i := range b {
+				cov.add(&b[i])
+			}
+		}
+		missing := cov.missing()
+		if len(missing) > 0 && !src.AllowMissingAttributes {
+			return LDAPSummary{}, cov.missingLiveError(src.Conn.Server(), missing)
+		}
 		out, err := writeUsers(env.Dir, users)
 		if err != nil {
 			return LDAPSummary{}, err
@@ -185,6 +202,7 @@ var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
 		return LDAPSummary{
 			Source: "ldap " + src.Conn.Server(), Base: stats.Base, BaseFromRootDSE: src.Query.Base == "", Entries: stats.Entries, Users: stats.Users, Pages: stats.Pages,
 			ReferralsSkipped: stats.Referrals, RangeRequests: stats.RangeRequests, ConnectionRetries: stats.Attempts - 1,
+			MissingAttributes: strings.Join(missing, ", "),
 		}, nil
 	},
 }

@@ -351,3 +351,38 @@ func TestLDAPBadEntries(t *testing.T) {
 		})
 	}
 }
+
+// A live search in which no user carries mobile or otherMobile (an account
+// that may not read them, say) is refused like an LDIF without them, and
+// read with AllowMissingAttributes, which the summary records.
+func TestLDAPRefusesMissingAttributes(t *testing.T) {
+	entries, _ := fakeUsers(30, -1, 0)
+	for i := range entries {
+		var keep []fakeAttr
+		for _, a := range entries[i].attrs {
+			if a.name != "mobile" && a.name != "otherMobile" {
+				keep = append(keep, a)
+			}
+		}
+		entries[i].attrs = keep
+	}
+	s := newFakeAD(t, entries).start()
+	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}}
+	dir := t.TempDir()
+	_, _, err := pipeline.NewRunner(dir).Run(context.Background(), LDAPStage.With(src))
+	if !errors.Is(err, ErrMissingAttributes) || !strings.Contains(err.Error(), "none of the 30 users read has mobile or otherMobile") ||
+		!strings.Contains(err.Error(), "--allow-missing-attributes") {
+		t.Fatalf("err %v", err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("a refused extract left %v", files)
+	}
+	src.AllowMissingAttributes = true
+	rec, _, err := pipeline.NewRunner(dir).Run(context.Background(), LDAPStage.With(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Detail["missing_attributes"] != "mobile or otherMobile" || rec.Parameters["allow_missing_attributes"] != "true" || rec.Outputs[0].Rows != 30 {
+		t.Errorf("record %+v", rec)
+	}
+}
