@@ -36,3 +36,15 @@ func ID(a *pipeline.Action) string {
 	field(string(a.Kind))
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
+
+// OpFor is the op of a write that replaces expected by value: delete when
+// it leaves nothing, add when nothing was there, replace otherwise.
+func OpFor(expected, value []string) pipeline.Op {
+	switch {
+	case len(value) == 0:
+		return pipeline.OpDelete
+	case len(expected) == 0:
+		return pipeline.OpAdd
+	}
+	return pipeline.OpReplace
+}

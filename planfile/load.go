@@ -27,6 +27,11 @@ type Summary struct {
 	ApproveLost   int `param:"approve_all_lost,omitempty"`
 	ApproveChange int `param:"approve_all_changed,omitempty"`
 	Unknown       int `param:"unknown_values,omitempty"`
+	// What a restore plan left out: values AD changed after the plan,
+	// values unknown before the flip, users gone from the later audit.
+	RestoreChangedSince int `param:"not_restored_changed_since,omitempty"`
+	RestoreUnknown      int `param:"not_restored_unknown,omitempty"`
+	RestoreMissing      int `param:"not_restored_missing,omitempty"`
 }
 
 // Forecast fills the forecast totals from counts by scenario and outcome.

@@ -165,7 +165,7 @@ source tree describes the stages and the tables between them.
 	root.AddCommand(
 		newExtractADCmd(), newExtractEntraCmd(), newJoinCmd(), newClassifyCmd(), newReportCmd(),
 		newAuditCmd(), newPlanCmd(), newReplanCmd(), newApproveCmd(), newApplyCmd(), newRollbackCmd(), newVerifyCmd(),
-		newVerifyCloudCmd(), newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
+		newVerifyCloudCmd(), newRestorePlanCmd(), newReplayCmd(), newShowCmd(), newExportCmd(), newFixturesCmd(), newVersionCmd(),
 		newDiffCmd(),
 	)
 	return root

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"syncgap/pipeline"
-	"syncgap/stages/verifycloud"
+	"syncgap/stages/afterflip"
 )
 
 func newVerifyCloudCmd() *cobra.Command {
@@ -53,14 +53,14 @@ func runVerifyCloud(ctx context.Context, w io.Writer, dir, after string) error {
 	if err != nil {
 		return err
 	}
-	cfg := verifycloud.Config{After: after, Scenario: pipeline.ApproveAll}
+	cfg := afterflip.Config{After: after, Scenario: pipeline.ApproveAll}
 	if m.Stage("approve") != nil {
 		cfg.Scenario = pipeline.AsDecided
 	}
 	if m.Stage("plan") == nil {
 		return fmt.Errorf("%s has no plan, so no forecast to check: give the snapshot the plan and apply were made in", dir)
 	}
-	s, err := runStage(ctx, pipeline.NewRunner(dir), verifycloud.Stage, cfg)
+	s, err := runStage(ctx, pipeline.NewRunner(dir), afterflip.VerifyStage, cfg)
 	if err != nil {
 		return err
 	}

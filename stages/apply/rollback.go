@@ -36,14 +36,7 @@ func Reverse(actions []pipeline.Action, st *Ledger) []pipeline.Action {
 			Risk: a.Risk, MatchStatus: a.MatchStatus, State: a.State,
 			Reason: fmt.Sprintf("rollback of action %s (applied %s): restore the value it replaced", a.ActionID, e.Time.UTC().Format(time.RFC3339)),
 		}
-		switch {
-		case len(r.Value) == 0:
-			r.Op = pipeline.OpDelete
-		case len(r.Expected) == 0:
-			r.Op = pipeline.OpAdd
-		default:
-			r.Op = pipeline.OpReplace
-		}
+		r.Op = planfile.OpFor(r.Expected, r.Value)
 		r.ActionID = planfile.ID(&r)
 		out = append(out, r)
 	}

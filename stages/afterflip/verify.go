@@ -1,9 +1,11 @@
-// Package verifycloud checks, after BypassDirSyncOverrides was enabled and a
-// sync cycle ran, that the cloud holds what the plan's forecast said it
-// would (docs/rules.md, "Verify the cloud"). Sync reports success whether or
-// not a user's values converged; this stage reads an audit taken after the
-// flip and says, value by value, which did.
-package verifycloud
+// Package afterflip holds the stages that run once BypassDirSyncOverrides
+// is on (docs/rules.md, "Verify the cloud" and "Restore"). Sync reports
+// success whether or not a user's values converged: verify-cloud reads an
+// audit taken after the flip and says, value by value, which did. Once the
+// flag is on, the snapshot taken before is the only record of the cloud
+// values it overwrote: restore-plan turns them into a plan that writes
+// them into AD, where the switch now takes its values from.
+package afterflip
 
 import (
 	"context"
@@ -79,9 +81,9 @@ func (s *Summary) count(st pipeline.CloudStatus) {
 // ErrFlagOff is a later audit whose tenant flag is off: nothing was flipped.
 var ErrFlagOff = errors.New("BypassDirSyncOverridesEnabled is off")
 
-// Stage compares the forecast of the snapshot with the later audit and
+// VerifyStage compares the forecast of the snapshot with the later audit and
 // writes verify_cloud.parquet.
-var Stage = pipeline.Def[Config, Summary]{
+var VerifyStage = pipeline.Def[Config, Summary]{
 	Name:   "verify-cloud",
 	Reads:  func(c Config) []string { return []string{c.forecastFile()} },
 	Writes: []string{pipeline.FileName(pipeline.VerifyCloudTable), workbook.PostChangeFile},

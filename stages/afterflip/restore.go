@@ -1,0 +1,127 @@
+package afterflip
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"syncgap/pipeline"
+	"syncgap/planfile"
+	"syncgap/workbook"
+)
+
+// RestorePolicy names restore plans in the workbook and manifest.
+const RestorePolicy = "restore"
+
+// RestoreConfig names the snapshot taken before the flip and the audit
+// taken after it.
+type RestoreConfig struct {
+	// From is the snapshot of the plan: its forecast holds the cloud
+	// values as they were before the flip.
+	From string `param:"from"`
+	// After is an audit taken after the flip: the AD values to expect.
+	After string `param:"after"`
+	// Scenario is the forecast that was carried out (as for verify-cloud).
+	Scenario pipeline.Scenario `param:"scenario"`
+}
+
+// Validate checks the config.
+func (c *RestoreConfig) Validate() error {
+	if c.From == "" || c.After == "" {
+		return fmt.Errorf("restore-plan: give the snapshot of the plan (--from) and the audit after the flip (--snapshot)")
+	}
+	v := Config{After: c.After, Scenario: c.Scenario}
+	return v.Validate()
+}
+
+// RestoreStage writes, into its own new snapshot, a plan that puts back into
+// AD the cloud values the switch overwrote or cleared: for every forecast
+// row of the carried-out scenario whose outcome was lost or changed, a write
+// of the value the cloud held before, expecting the value AD holds in the
+// later audit (docs/rules.md, "Restore"). With the switch on, AD wins: the
+// next sync copies the restored value to the cloud.
+var RestoreStage = pipeline.Def[RestoreConfig, planfile.Summary]{
+	Name:   "restore-plan",
+	Writes: planfile.Files,
+	Do: func(ctx context.Context, env *pipeline.Env, cfg RestoreConfig) (planfile.Summary, error) {
+		var sum planfile.Summary
+		after, err := loadAfter(env, cfg.After)
+		if err != nil {
+			return sum, err
+		}
+		vc := Config{After: cfg.After, Scenario: cfg.Scenario}
+		m, err := pipeline.LoadManifest(cfg.From)
+		if err != nil {
+			return sum, err
+		}
+		file := vc.forecastFile()
+		if err := pipeline.CheckFresh(cfg.From, m, file); err != nil {
+			return sum, err
+		}
+		src := filepath.Join(cfg.From, file)
+		in, err := pipeline.HashInput(src)
+		if err != nil {
+			return sum, err
+		}
+		env.AddInput(in)
+		r, err := pipeline.OpenReader[pipeline.ForecastRow](src)
+		if err != nil {
+			return sum, err
+		}
+		defer r.Close()
+		var actions []pipeline.Action
+		var f pipeline.ForecastRow
+		for {
+			if err := r.Next(&f); err == io.EOF {
+				break
+			} else if err != nil {
+				return sum, err
+			}
+			if f.Scenario != cfg.Scenario || (f.Outcome != pipeline.Lost && f.Outcome != pipeline.Changed) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+			row := after.check(&f)
+			switch {
+			case row.Status == pipeline.Missing:
+				sum.RestoreMissing++
+			case row.Status == pipeline.ChangedSince:
+				sum.RestoreChangedSince++
+			case f.CloudBefore == nil:
+				sum.RestoreUnknown++
+			default:
+				actions = append(actions, restoreAction(&f, row))
+			}
+		}
+		hash := planfile.Hash(env.Inputs, env.Params, actions)
+		book := &workbook.PlanBook{Policy: RestorePolicy, Parameters: env.Params, Hash: hash, Actions: actions,
+			Notes: []string{
+				"A restore plan: each row writes into AD the cloud value that enabling BypassDirSyncOverrides overwrote or cleared, as the snapshot taken before the flip recorded it. With the switch on, AD wins: the next sync copies it to the cloud.",
+				"Each row expects the value AD holds in the audit taken after the flip, so it refuses to write over a later change.",
+			}}
+		if err := planfile.Write(env, &workbook.Audit{Snapshot: cfg.After, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
+			return sum, err
+		}
+		sum.Hash = hash
+		sum.Count(actions)
+		return sum, nil
+	},
+}
+
+// restoreAction writes the cloud's value before the flip back into AD,
+// compare-and-swap against AD's value after it.
+func restoreAction(f *pipeline.ForecastRow, row pipeline.VerifyCloudRow) pipeline.Action {
+	a := pipeline.Action{
+		Kind: pipeline.KindWrite, Target: pipeline.TargetAD, DN: f.DN, UPN: f.UPN, EntraID: f.EntraID,
+		Attribute: f.Attribute, Expected: row.AD, Value: f.CloudBefore, ADValue: row.AD, CloudValue: row.Cloud,
+		Risk: pipeline.RiskMedium, MatchStatus: pipeline.Matched, State: pipeline.Mismatch,
+		Reason: fmt.Sprintf("restore: before the flip the cloud held %s; the switch %s it with AD's %s",
+			pipeline.QuoteValues(f.CloudBefore), map[pipeline.CloudOutcome]string{pipeline.Lost: "cleared", pipeline.Changed: "replaced"}[f.Outcome], pipeline.QuoteValues(row.AD)),
+	}
+	a.Op = planfile.OpFor(a.Expected, a.Value)
+	a.ActionID = planfile.ID(&a)
+	return a
+}
