@@ -4,7 +4,7 @@ BIN     := bin/syncgap
 DEMO    := fixtures/demo
 DEMOOUT := demo-out
 
-.PHONY: all build demo test test-deps vet check-imports bench bench-graph bench-ldap samba-deps clean
+.PHONY: all build demo test test-deps vet check-imports bench bench-graph bench-ldap samba-deps release clean
 
 all: build
 
@@ -56,6 +56,26 @@ bench-graph: build
 ## bench-ldap: only the live LDAP row
 bench-ldap: build samba-deps
 	$(GO) run ./fixtures/bench -ldap-only -ldap-users 20000 -dir .bench -bin $(BIN)
+
+## release: syncgap for every platform below in $(DIST)/, with SHA256SUMS and the version
+## (git describe) linked in. The same commit and Go toolchain give the same bytes: no paths
+## (-trimpath), no cgo, no VCS stamp, no build ID, the default CPU levels, only go.sum's modules.
+## fixtures/wine's TestRelease builds it in make test. Override on the command line only
+## (make release VERSION=v1.2.0): a VERSION in the environment is not taken.
+DIST            := dist
+VERSION         := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+RELEASE_TARGETS := windows/amd64 windows/arm64 linux/amd64 linux/arm64 darwin/arm64
+release:
+	@mkdir -p $(DIST) && rm -f $(DIST)/syncgap-* $(DIST)/SHA256SUMS
+	@for t in $(RELEASE_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+		echo "build $(DIST)/syncgap-$$os-$$arch$$ext ($(VERSION))"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOAMD64=v1 GOARM64=v8.0 GOFLAGS=-mod=readonly \
+			$(GO) build -trimpath -buildvcs=false \
+			-ldflags "-s -w -buildid= -X syncgap/pipeline.stampedVersion=$(VERSION)" \
+			-o $(DIST)/syncgap-$$os-$$arch$$ext ./cmd/syncgap || exit 1; \
+	done
+	@cd $(DIST) && sha256sum syncgap-* > SHA256SUMS
 
 clean:
 	rm -rf bin $(DEMOOUT)
