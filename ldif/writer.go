@@ -3,6 +3,7 @@ package ldif
 import (
 	"bufio"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -93,15 +94,27 @@ func safeString(v string) bool {
 }
 
 // Comment makes s safe inside a "# …" line: control characters become
-// spaces, so text quoting a directory value cannot end the comment.
+// spaces, so text quoting a directory value cannot end the comment, and any
+// other character outside ASCII becomes a \u escape. Values outside ASCII
+// are base64 already, so the whole file is ASCII and reads the same in
+// every code page: ldifde takes a file without a byte-order mark as ANSI
+// (README.md, "Windows").
 func Comment(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "?")
 	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return ' '
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085':
+			b.WriteByte(' ')
+		case r < 0x80:
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			fmt.Fprintf(&b, "\\U%08x", r)
 		}
-		return r
-	}, s)
+	}
+	return b.String()
 }

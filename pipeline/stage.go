@@ -175,8 +175,18 @@ func checkWrites(st Stage, outs []OutputRecord) error {
 	return nil
 }
 
-// ToolVersion names the build: module version and VCS revision when known.
+// stampedVersion is the release version `make release` links in
+// (-ldflags "-X syncgap/pipeline.stampedVersion=…", git describe of the
+// commit built). Release builds carry no VCS stamp (-buildvcs=false keeps
+// them byte-identical for one commit), so this is what they record.
+var stampedVersion string
+
+// ToolVersion names the build: the release version when stamped, else the
+// module version and VCS revision when known.
 func ToolVersion() string {
+	if stampedVersion != "" {
+		return "syncgap " + stampedVersion
+	}
 	v := "syncgap (devel)"
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {

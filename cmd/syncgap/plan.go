@@ -95,7 +95,7 @@ func runPlan(ctx context.Context, w io.Writer, dir string, cfg plan.Config) erro
 	}
 	fmt.Fprintf(w, "Workbook for the change board: %s\n", filepath.Join(dir, workbook.File))
 	fmt.Fprintf(w, "LDIF of the proposed AD changes: %s\n", filepath.Join(dir, planfile.ChangesFile))
-	fmt.Fprintf(w, "Next: the board fills in Decision and Sign-off, then\n  syncgap approve --snapshot %s --workbook signed.xlsx\n", dir)
+	fmt.Fprintf(w, "Next: the board fills in Decision and Sign-off, then\n  syncgap approve --snapshot %s --workbook signed.xlsx\n", argText(dir))
 	return nil
 }
 

@@ -51,6 +51,6 @@ func runRollback(ctx context.Context, w io.Writer, out string, cfg apply.Rollbac
 		return err
 	}
 	fmt.Fprintf(w, "Reverse plan %s: %d actions restore the values applied in %s\nWorkbook: %s\nNext: sign it, then syncgap approve --snapshot %s --workbook …\n",
-		s.Hash, s.Write, cfg.Source, filepath.Join(out, workbook.File), out)
+		s.Hash, s.Write, cfg.Source, filepath.Join(out, workbook.File), argText(out))
 	return nil
 }
