@@ -39,19 +39,8 @@ func writeDiff(path string, d *DiffBook, maxRows int) error {
 		return fmt.Errorf("write %s: row limit %d leaves no room for data", path, maxRows)
 	}
 	return saveBook(path, func(f *excelize.File, rows *rowSet) error {
-		st, err := newStyles(f)
+		st, err := newSummaryBook(f, rows, d.ToolVersion, "syncgap diff", d.Before.ID+" → "+d.After.ID)
 		if err != nil {
-			return err
-		}
-		st.rows = rows
-		if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
-			return err
-		}
-		// No times, as in the audit workbook: the bytes depend on the input only.
-		if err := f.SetDocProps(&excelize.DocProperties{
-			Creator: "syncgap " + d.ToolVersion, Title: "syncgap diff",
-			Subject: d.Before.ID + " → " + d.After.ID,
-		}); err != nil {
 			return err
 		}
 		if err := writeDiffSummary(f, st, d); err != nil {

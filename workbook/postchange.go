@@ -54,17 +54,8 @@ var postChangeColumns = []column{
 // Identical input gives identical bytes.
 func WritePostChange(path string, p *PostChange) error {
 	return saveBook(path, func(f *excelize.File, rows *rowSet) error {
-		st, err := newStyles(f)
+		st, err := newSummaryBook(f, rows, p.ToolVersion, "syncgap verify-cloud", p.Snapshot+" → "+p.After)
 		if err != nil {
-			return err
-		}
-		st.rows = rows
-		if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
-			return err
-		}
-		if err := f.SetDocProps(&excelize.DocProperties{
-			Creator: "syncgap " + p.ToolVersion, Title: "syncgap verify-cloud", Subject: p.Snapshot + " → " + p.After,
-		}); err != nil {
 			return err
 		}
 		if err := writePostChangeSummary(f, st, p); err != nil {

@@ -353,3 +353,22 @@ func addBarChart(f *excelize.File, first, last int, title, alt string) error {
 		Format:    excelize.GraphicOptions{AltText: alt},
 	})
 }
+
+// newSummaryBook readies f for a report whose first sheet is the Summary
+// (the diff and post-change workbooks): styles over rows, and document
+// properties without times, as in the audit workbook, so the bytes depend
+// on the input only.
+func newSummaryBook(f *excelize.File, rows *rowSet, toolVersion, title, subject string) (*styles, error) {
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	st.rows = rows
+	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+		return nil, err
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "syncgap " + toolVersion, Title: title, Subject: subject}); err != nil {
+		return nil, err
+	}
+	return st, nil
+}

@@ -94,16 +94,8 @@ func runDiff(ctx context.Context, w io.Writer, cfg diffConfig) error {
 	if st.After, err = filepath.Abs(cfg.after); err != nil {
 		return err
 	}
-	tx, err := pipeline.BeginSnapshot(cfg.out, cfg.replace)
+	s, err := runInNewSnapshot(ctx, cfg.out, cfg.replace, diff.Stage, st)
 	if err != nil {
-		return err
-	}
-	defer tx.Abort()
-	s, err := runStage(ctx, pipeline.NewRunner(tx.Dir()), diff.Stage, st)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
 		return err
 	}
 	if err := diff.WriteText(w, s.Book); err != nil {

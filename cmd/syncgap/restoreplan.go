@@ -67,19 +67,10 @@ func runRestorePlan(ctx context.Context, w io.Writer, from, after, out string) e
 	if cfg.After, err = filepath.Abs(after); err != nil {
 		return err
 	}
-	tx, err := pipeline.BeginSnapshot(out, false)
+	s, err := runInNewSnapshot(ctx, out, false, afterflip.RestoreStage, cfg)
 	if err != nil {
 		return err
 	}
-	defer tx.Abort()
-	s, err := runStage(ctx, pipeline.NewRunner(tx.Dir()), afterflip.RestoreStage, cfg)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	logOf(ctx).writesTo(out)
 	fmt.Fprintf(w, "Restore plan %s: %d writes put back cloud values the switch overwrote (forecast %s)\n", s.Hash, s.Write, cfg.Scenario)
 	fmt.Fprintf(w, "  not restored: %d changed in AD since the plan, %d unknown before the flip, %d users gone\n", s.RestoreChangedSince, s.RestoreUnknown, s.RestoreMissing)
 	fmt.Fprintf(w, "Workbook: %s\nNext: sign it, then syncgap approve --snapshot %q --workbook …\n", filepath.Join(out, workbook.File), out)

@@ -44,6 +44,26 @@ func logRecord(rec *pipeline.StageRecord, start time.Time) {
 	}
 }
 
+// runInNewSnapshot runs one stage into a new snapshot out, under audit's
+// rules for --out, which takes out's place only when the stage succeeded.
+func runInNewSnapshot[C, S any](ctx context.Context, out string, replace bool, def pipeline.Def[C, S], cfg C) (S, error) {
+	var none S
+	tx, err := pipeline.BeginSnapshot(out, replace)
+	if err != nil {
+		return none, err
+	}
+	defer tx.Abort()
+	s, err := runStage(ctx, pipeline.NewRunner(tx.Dir()), def, cfg)
+	if err != nil {
+		return s, err
+	}
+	if err := tx.Commit(); err != nil {
+		return s, err
+	}
+	logOf(ctx).writesTo(out)
+	return s, nil
+}
+
 // runStages runs bound stages through r in order and logs each.
 func runStages(ctx context.Context, r *pipeline.Runner, stages ...pipeline.Stage) error {
 	logOf(ctx).writesTo(r.Dir())
