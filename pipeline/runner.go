@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -62,7 +63,7 @@ func (r *Runner) Run(ctx context.Context, st Stage) (_ *StageRecord, _ any, err 
 	}
 	var undo *outputsUndo
 	if !st.keepsOutputsOnError() {
-		if undo, err = keepOutputs(r.dir, st.Writes()); err != nil {
+		if undo, err = keepOutputs(r.dir, append(slices.Clone(st.Writes()), st.mayWrite()...)); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", st.Name(), err)
 		}
 	}

@@ -25,6 +25,7 @@ type Stage interface {
 	Writes() []string
 
 	keepsOutputsOnError() bool
+	mayWrite() []string
 	run(ctx context.Context, env *Env) (summary any, err error)
 }
 
@@ -43,6 +44,10 @@ type Def[C, S any] struct {
 	// stage fails the runner puts them back as they were, all of them,
 	// unless KeepOutputsOnError.
 	Writes []string
+	// MayWrite are files the stage writes only in some runs (apply's
+	// preflight table, when the tenant action got that far); the runner
+	// treats them like Writes, but does not require them.
+	MayWrite []string
 	// KeepOutputsOnError keeps what a failed run wrote: apply's results
 	// record the writes it made in the directory before it stopped.
 	KeepOutputsOnError bool
@@ -150,6 +155,8 @@ func (b bound[C, S]) Writes() []string { return b.def.Writes }
 
 func (b bound[C, S]) keepsOutputsOnError() bool { return b.def.KeepOutputsOnError }
 
+func (b bound[C, S]) mayWrite() []string { return b.def.MayWrite }
+
 func (b bound[C, S]) run(ctx context.Context, env *Env) (any, error) {
 	if v, ok := any(&b.cfg).(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
@@ -159,14 +166,17 @@ func (b bound[C, S]) run(ctx context.Context, env *Env) (any, error) {
 	return b.def.Do(ctx, env, b.cfg)
 }
 
-// checkWrites makes sure a stage wrote exactly the files it declared: the
-// manifest, replay and the snapshot rules rely on the declaration.
+// checkWrites makes sure a stage wrote exactly the files it declared,
+// each of Writes and none but those and MayWrite: the manifest, replay and
+// the snapshot rules rely on the declaration.
 func checkWrites(st Stage, outs []OutputRecord) error {
-	var got []string
+	var got, want []string
 	for _, o := range outs {
-		got = append(got, o.File)
+		if !slices.Contains(st.mayWrite(), o.File) {
+			got = append(got, o.File)
+		}
 	}
-	want := slices.Clone(st.Writes())
+	want = slices.Clone(st.Writes())
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

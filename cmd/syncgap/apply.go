@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,7 @@ import (
 type applyFlags struct {
 	dir                 string
 	execute, approveAll bool
+	skipPreflight       bool
 	concurrency         int
 	rate                float64
 }
@@ -42,7 +44,18 @@ apply_results.parquet summarises the outcomes; rollback reverses them.
 
 The tenant action (enable BypassDirSyncOverrides, if planned and approved)
 runs last, through Microsoft Graph (--graph and its sign-in flags), and only
-when every approved AD action is applied; the flag is read back. It takes the
+when every approved AD action is applied; the flag is read back.
+
+Right before it, the preflight re-reads both sides: AD (the audit's search,
+through apply's connection) and the cloud users (live, through the same
+sign-in), into the snapshot's preflight/ folder, and forecasts again what the
+switch would do now. When it would lose or change any cloud value beyond the
+forecast the change board approved (a cloud value edited since the audit, an
+AD value changed since the plan, a user new since), apply leaves the flag
+alone, lists those values in preflight.parquet, names the first users and
+exits 1: audit and plan again. --skip-preflight enables the flag without the
+check; it says so and the journal records it. The preflight takes about as
+long as an audit's two extracts. It takes the
 delegated permission OnPremDirectorySynchronization.ReadWrite.All and a
 Global Administrator signed in, the only role Microsoft documents for it:
 sign in with --interactive (or --device-code) as that person, who must be at
@@ -57,7 +70,8 @@ the same snapshot.` + ldapHelpTail,
       --password-env SYNCGAP_PW                      # dry run: what would be written
   syncgap apply --snapshot snap/ --ldap ldaps://dc01.contoso.com --bind-dn svc-syncgap@contoso.com \
       --password-env SYNCGAP_PW --execute --concurrency 4 --rate 20 \
-      --graph --tenant-id contoso.onmicrosoft.com --client-id 1111… --interactive`,
+      --graph --tenant-id contoso.onmicrosoft.com --client-id 1111… --interactive
+  syncgap export --snapshot snap/ --table preflight    # what a refused preflight found`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
@@ -75,6 +89,8 @@ the same snapshot.` + ldapHelpTail,
 	ldapF = addLDAPFlags(cmd)
 	cmd.Flags().BoolVar(&f.execute, "execute", false, "write to AD (without it apply only shows what it would do)")
 	cmd.Flags().BoolVar(&f.approveAll, "approve-all", false, "treat every write and decide action as approved, for automation without a signed workbook")
+	cmd.Flags().BoolVar(&f.skipPreflight, "skip-preflight", false,
+		"enable the tenant flag without re-reading AD and the cloud first (the journal records that the check was skipped)")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 2, "parallel writers, each with its own connection")
 	cmd.Flags().Float64Var(&f.rate, "rate", 50, "at most this many writes per second over all writers (0: no limit)")
 	g.register(cmd.Flags())
@@ -102,7 +118,16 @@ func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags, w io.Writer) (apply
 		if err != nil {
 			return cfg, err
 		}
-		cfg.Tenant = enableBypass(gcfg)
+		cfg.Flip = apply.Flip{Enable: enableBypass(gcfg), SkipPreflight: f.skipPreflight, Reread: preflightReread(f.dir, cfg.LDAP, gcfg),
+			OnPreflight: func(c *apply.PreflightCounts) {
+				if c == nil {
+					slog.Warn("--skip-preflight: enabling the tenant flag without re-reading AD and the cloud; the journal records it")
+					return
+				}
+				slog.Info("preflight", "result", c.Text())
+			}}
+	} else if f.skipPreflight {
+		return cfg, errors.New("--skip-preflight is for the tenant action, which needs --graph")
 	}
 	return cfg, nil
 }
@@ -114,7 +139,7 @@ func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config) er
 	if err != nil {
 		return err
 	}
-	if cfg.Tenant == nil && ap.Tenant != nil {
+	if cfg.Flip.Enable == nil && ap.Tenant != nil {
 		fmt.Fprintln(w, "Note: the plan has an approved tenant action, but no --graph connection was given: it will be skipped.")
 	}
 	if prog := newProgress(); prog != nil {

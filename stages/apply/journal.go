@@ -20,7 +20,7 @@ const JournalFile = "apply.journal"
 // without an outcome is an action that was in flight when apply died.
 type JournalEntry struct {
 	Time     time.Time        `json:"time"`
-	Event    string           `json:"event"` // begin, intent, outcome, end
+	Event    string           `json:"event"` // begin, intent, outcome, preflight, end
 	PlanHash string           `json:"plan_hash,omitempty"`
 	ActionID string           `json:"action_id,omitempty"`
 	Outcome  pipeline.Outcome `json:"outcome,omitempty"`
@@ -28,6 +28,8 @@ type JournalEntry struct {
 	Message  string           `json:"message,omitempty"`
 	Before   []string         `json:"before,omitempty"`
 	After    []string         `json:"after,omitempty"`
+	// Preflight is the preflight's numbers (event preflight).
+	Preflight *PreflightCounts `json:"preflight,omitempty"`
 }
 
 // Journal events.
@@ -36,6 +38,9 @@ const (
 	EventIntent  = "intent"
 	EventOutcome = "outcome"
 	EventEnd     = "end"
+	// EventPreflight files the preflight's numbers, or that it was
+	// skipped, before the tenant action's intent.
+	EventPreflight = "preflight"
 )
 
 // Journal is the append-only record of an apply. Every Append is written

@@ -20,10 +20,10 @@ type Config struct {
 	// ApproveAll treats every decidable action as approved (automation
 	// without a signed workbook).
 	ApproveAll bool
-	// Tenant enables the tenant flag; nil skips the tenant action, which
-	// is journaled as skipped. Given by the caller, so this package does
-	// not depend on the Graph client.
-	Tenant Tenant
+	// Flip enables the tenant flag after the preflight; a nil Flip.Enable
+	// skips the tenant action, which is journaled as skipped. Given by the
+	// caller, so this package does not depend on the Graph client.
+	Flip Flip
 	// OnOutcome is called after each journaled outcome (a progress bar).
 	OnOutcome func(pipeline.Outcome)
 }
@@ -34,10 +34,11 @@ type applyRecord struct {
 	Concurrency int     `param:"concurrency"`
 	Rate        float64 `param:"rate"`
 	ApproveAll  bool    `param:"approve_all"`
+	SkipPre     bool    `param:"skip_preflight,omitempty"`
 }
 
 func (c Config) record() any {
-	return applyRecord{Server: c.LDAP.Server(), Bind: c.LDAP.BindMethod(), Concurrency: c.Concurrency, Rate: c.Rate, ApproveAll: c.ApproveAll}
+	return applyRecord{Server: c.LDAP.Server(), Bind: c.LDAP.BindMethod(), Concurrency: c.Concurrency, Rate: c.Rate, ApproveAll: c.ApproveAll, SkipPre: c.Flip.SkipPreflight}
 }
 
 // CheckLimits refuses settings that would hammer a domain controller.
@@ -71,10 +72,11 @@ func approvedReads(approveAll bool) []string {
 // (docs/rules.md, "Apply"). The runner takes the snapshot's lock first,
 // then it checks the plan and approvals, then acts.
 var Stage = pipeline.Def[Config, *Summary]{
-	Name:   "apply",
-	Record: Config.record,
-	Reads:  func(c Config) []string { return approvedReads(c.ApproveAll) },
-	Writes: []string{pipeline.FileName(pipeline.ApplyResultsTable)},
+	Name:     "apply",
+	Record:   Config.record,
+	Reads:    func(c Config) []string { return approvedReads(c.ApproveAll) },
+	Writes:   []string{pipeline.FileName(pipeline.ApplyResultsTable)},
+	MayWrite: []string{pipeline.FileName(pipeline.PreflightTable)},
 	// The results of a stopped apply say which writes it made.
 	KeepOutputsOnError: true,
 	Do: func(ctx context.Context, env *pipeline.Env, cfg Config) (*Summary, error) {
@@ -83,8 +85,8 @@ var Stage = pipeline.Def[Config, *Summary]{
 			return nil, err
 		}
 		opts := Options{Concurrency: cfg.Concurrency, Rate: cfg.Rate, Retries: 4, Dial: DialLDAP(cfg.LDAP), OnOutcome: cfg.OnOutcome}
-		sum, out, err := Execute(ctx, env.Dir, ap, opts, cfg.Tenant)
-		if out.File != "" {
+		sum, outs, err := Execute(ctx, env.Dir, ap, opts, cfg.Flip)
+		for _, out := range outs {
 			env.AddOutput(out)
 		}
 		return sum, err
@@ -103,6 +105,9 @@ func Run(ctx context.Context, dir string, cfg Config) (*Summary, error) {
 		}
 		return sum, err
 	}
+	if sum.Refused != "" {
+		return sum, fmt.Errorf("%w: %s", ErrPreflightRefused, sum.Refused)
+	}
 	if sum.Failed > 0 {
 		return sum, fmt.Errorf("%d actions failed: see %s: %w", sum.Failed, filepath.Join(dir, pipeline.FileName(pipeline.ApplyResultsTable)), pipeline.ErrActionsFailed)
 	}
@@ -112,6 +117,9 @@ func Run(ctx context.Context, dir string, cfg Config) (*Summary, error) {
 // Print writes the outcome counts and where the results are.
 func (s *Summary) Print(w io.Writer, dir string) {
 	fmt.Fprintf(w, "Applied %d, drifted %d (left alone), failed %d, not reached %d\n", s.Applied, s.Drifted, s.Failed, s.Skipped)
+	if s.Preflight != "" {
+		fmt.Fprintf(w, "Preflight: %s\n", s.Preflight)
+	}
 	if s.Tenant != "" {
 		fmt.Fprintf(w, "Tenant action: %s\n", s.Tenant)
 	}

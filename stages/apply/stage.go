@@ -18,6 +18,9 @@ type Approved struct {
 	Tenant    *pipeline.Action  // the approved tenant action, if any
 	Rejected  int
 	Undecided int
+	// ApproveAll: every decidable action counts as approved, so the
+	// forecast the flip was approved on is approve_all, not as_decided.
+	ApproveAll bool
 }
 
 // LoadApproved reads and checks a snapshot for apply. It refuses a plan
@@ -30,7 +33,7 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 		return nil, err
 	}
 	actions, hash := pl.Actions, pl.Hash
-	out := &Approved{PlanHash: hash}
+	out := &Approved{PlanHash: hash, ApproveAll: approveAll}
 	decision := map[string]pipeline.Decision{}
 	if !approveAll {
 		m, err := pipeline.LoadManifest(dir)
@@ -82,6 +85,20 @@ func LoadApproved(dir string, approveAll bool) (*Approved, error) {
 // caller so this package does not depend on the Graph client.
 type Tenant func(ctx context.Context) (enabled bool, err error)
 
+// Flip is what the tenant action needs from the caller: the Graph call
+// that enables the flag, and the preflight's re-read of both directories
+// (docs/rules.md, "Preflight"). A nil Enable skips the tenant action.
+type Flip struct {
+	Enable Tenant
+	Reread Reread
+	// SkipPreflight enables the flag without the preflight
+	// (--skip-preflight): loud, and journaled.
+	SkipPreflight bool
+	// OnPreflight is told the preflight's counts (the terminal), or nil
+	// when it was skipped.
+	OnPreflight func(*PreflightCounts)
+}
+
 // Summary counts outcomes of the approved actions after a run; it is what
 // the manifest records of an apply.
 type Summary struct {
@@ -90,6 +107,11 @@ type Summary struct {
 	Failed  int    `param:"failed"`
 	Skipped int    `param:"skipped"`          // not reached
 	Tenant  string `param:"tenant,omitempty"` // what became of the tenant action
+	// Preflight is the preflight's counts in one line, "skipped" with
+	// --skip-preflight, empty when the tenant action did not get that far.
+	Preflight string `param:"preflight,omitempty"`
+	// Refused is the preflight's refusal, when it refused.
+	Refused string `param:"-"`
 }
 
 func (s *Summary) count(o pipeline.Outcome) {
@@ -109,25 +131,30 @@ func (s *Summary) count(o pipeline.Outcome) {
 // the tenant action if every approved AD action is applied, and writes
 // apply_results.parquet. The caller holds the snapshot's writer lock
 // throughout (Runner.Run takes it), so no other apply shares the journal.
-func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant Tenant) (*Summary, pipeline.OutputRecord, error) {
+func Execute(ctx context.Context, dir string, ap *Approved, opts Options, flip Flip) (*Summary, []pipeline.OutputRecord, error) {
 	j, entries, err := OpenJournal(filepath.Join(dir, JournalFile))
 	if err != nil {
-		return nil, pipeline.OutputRecord{}, err
+		return nil, nil, err
 	}
 	defer j.Close()
 	st, err := NewLedger(entries)
 	if err != nil {
-		return nil, pipeline.OutputRecord{}, err
+		return nil, nil, err
 	}
 	if st.PlanHash != "" && st.PlanHash != ap.PlanHash {
-		return nil, pipeline.OutputRecord{}, fmt.Errorf("%s holds an apply of plan %s, the snapshot's plan is %s: apply a re-plan in a new snapshot",
+		return nil, nil, fmt.Errorf("%s holds an apply of plan %s, the snapshot's plan is %s: apply a re-plan in a new snapshot",
 			JournalFile, pipeline.ShortHash(st.PlanHash), pipeline.ShortHash(ap.PlanHash))
 	}
 	eng := NewEngine(j, opts)
 	runErr := eng.Run(ctx, ap.PlanHash, ap.AD, st) // keeps st current
 	sum := &Summary{}
+	var outs []pipeline.OutputRecord
 	if runErr == nil && ap.Tenant != nil {
-		runErr = eng.tenant(ctx, ap, st, tenant, sum)
+		var pre *pipeline.OutputRecord
+		pre, runErr = eng.tenant(ctx, dir, ap, st, flip, sum)
+		if pre != nil {
+			outs = append(outs, *pre)
+		}
 	}
 	results := Results(ap, st)
 	for _, r := range results {
@@ -135,19 +162,26 @@ func Execute(ctx context.Context, dir string, ap *Approved, opts Options, tenant
 	}
 	out, err := pipeline.WriteTable(dir, pipeline.ApplyResultsTable, results)
 	if err != nil {
-		return nil, out, err
+		return nil, outs, err
 	}
-	return sum, out, runErr
+	return sum, append([]pipeline.OutputRecord{out}, outs...), runErr
 }
 
 // tenant runs the tenant action, last, and only when every approved AD
 // action is applied: enabling bypass with a correction missing would let
-// sync overwrite the very cloud value the plan meant to keep.
-func (e *Engine) tenant(ctx context.Context, ap *Approved, st *Ledger, enable Tenant, sum *Summary) error {
+// sync overwrite the very cloud value the plan meant to keep. Before the
+// flag is touched the preflight re-reads both directories and refuses
+// when the switch would now lose or change more than the board approved;
+// it returns the preflight table it wrote, if any.
+func (e *Engine) tenant(ctx context.Context, dir string, ap *Approved, st *Ledger, flip Flip, sum *Summary) (*pipeline.OutputRecord, error) {
 	a := ap.Tenant
 	if st.Final(a.ActionID) {
 		sum.Tenant = "already " + string(st.Outcomes[a.ActionID].Outcome)
-		return nil
+		return nil, nil
+	}
+	skip := func(msg string) error {
+		sum.Tenant = "skipped: " + msg
+		return e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
 	}
 	pending := 0
 	for i := range ap.AD {
@@ -156,29 +190,54 @@ func (e *Engine) tenant(ctx context.Context, ap *Approved, st *Ledger, enable Te
 		}
 	}
 	if pending > 0 {
-		msg := strconv.Itoa(pending) + " approved AD actions are not applied (drifted or failed): re-extract, re-plan and apply that plan before enabling bypass"
-		sum.Tenant = "skipped: " + msg
-		return e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+		return nil, skip(strconv.Itoa(pending) + " approved AD actions are not applied (drifted or failed): re-extract, re-plan and apply that plan before enabling bypass")
 	}
-	if enable == nil {
-		msg := "no Graph connection given (--graph …): the tenant flag was not changed"
-		sum.Tenant = "skipped: " + msg
-		return e.append(JournalEntry{Event: EventOutcome, ActionID: a.ActionID, Outcome: pipeline.Skipped, Message: msg})
+	if flip.Enable == nil {
+		return nil, skip("no Graph connection given (--graph …): the tenant flag was not changed")
+	}
+	var out *pipeline.OutputRecord
+	if flip.SkipPreflight {
+		sum.Preflight = "skipped"
+		if err := e.append(JournalEntry{Event: EventPreflight, ActionID: a.ActionID,
+			Message: "skipped (--skip-preflight): the switch is enabled without re-reading AD and the cloud"}); err != nil {
+			return nil, err
+		}
+		if flip.OnPreflight != nil {
+			flip.OnPreflight(nil)
+		}
+	} else {
+		c, found, rec, err := e.preflight(ctx, dir, ap, flip, sum)
+		out = rec
+		if err != nil {
+			sum.Tenant = "not enabled: " + err.Error()
+			return out, err
+		}
+		if c.FlagOn {
+			sum.Tenant = "drifted: the flag was already on when the preflight read it"
+			return out, e.outcome(a, pipeline.Drifted, 0, "the flag was already on when the preflight read it: it was enabled outside this apply", a.Expected)
+		}
+		if c.Refused() {
+			msg := refusal(c, found, filepath.Join(dir, pipeline.FileName(pipeline.PreflightTable)))
+			// Not a failed stage: the manifest records the apply and the
+			// preflight table, and Run turns the refusal into its error.
+			sum.Refused = msg
+			return out, skip("refused by the preflight: " + msg)
+		}
 	}
 	if err := e.append(JournalEntry{Event: EventIntent, ActionID: a.ActionID}); err != nil {
-		return err
+		return out, err
 	}
-	on, err := enable(ctx)
+	on, err := flip.Enable(ctx)
 	switch {
 	case err != nil:
 		sum.Tenant = "failed: " + err.Error()
-		return e.outcome(a, pipeline.Failed, 0, err.Error(), a.Expected)
+		return out, e.outcome(a, pipeline.Failed, 0, err.Error(), a.Expected)
 	case !on:
 		sum.Tenant = "failed: the flag read back false"
-		return e.outcome(a, pipeline.Failed, 0, "enabled, but the flag read back false", a.Expected)
+		return out, e.outcome(a, pipeline.Failed, 0, "enabled, but the flag read back false", a.Expected)
 	}
 	sum.Tenant = "applied: bypassDirSyncOverridesEnabled read back true"
-	return e.outcome(a, pipeline.Applied, 0, "read back true", a.Expected)
+	return out, e.outcome(a, pipeline.Applied, 0, "read back true", a.Expected)
 }
 
 // Results is one row per approved action with its last journaled outcome;
