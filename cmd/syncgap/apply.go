@@ -20,6 +20,7 @@ type applyFlags struct {
 	execute, approveAll bool
 	skipPreflight       bool
 	concurrency         int
+	graph               *livegraph.Config // with --graph, once config has run
 	rate                float64
 }
 
@@ -55,13 +56,17 @@ AD value changed since the plan, a user new since), apply leaves the flag
 alone, lists those values in preflight.parquet, names the first users and
 exits 1: audit and plan again. --skip-preflight enables the flag without the
 check; it says so and the journal records it. The preflight takes about as
-long as an audit's two extracts. It takes the
-delegated permission OnPremDirectorySynchronization.ReadWrite.All and a
-Global Administrator signed in, the only role Microsoft documents for it:
-sign in with --interactive (or --device-code) as that person, who must be at
-hand when the AD writes are done. App-only sign-ins (--client-secret-env,
---cert-file) are not documented to work for it. extract-entra --help lists
-every Graph permission and what the app registration needs.
+long as an audit's two extracts, and reads the users with User.Read.All.
+
+The tenant action takes the delegated permission
+OnPremDirectorySynchronization.ReadWrite.All and a Global Administrator
+signed in, the only role Microsoft documents for it: sign in with
+--interactive (or --device-code) as that person. The sign-in comes first,
+before any AD write, and only when the plan has the tenant action approved;
+the preflight and the flag reuse it, so it is asked once. App-only sign-ins
+(--client-secret-env, --cert-file) are not documented to work for it.
+extract-entra --help lists every Graph permission and what the app
+registration needs.
 
 It refuses a plan whose hash does not match the manifest, approvals of
 another plan, a snapshot whose tables changed, and a second apply running on
@@ -82,7 +87,7 @@ the same snapshot.` + ldapHelpTail,
 			if err != nil {
 				return err
 			}
-			return runApply(cmd.Context(), w, f.dir, cfg)
+			return runApply(cmd.Context(), w, f.dir, cfg, f.graph)
 		},
 	}
 	snapshotFlag(cmd, &f.dir)
@@ -118,14 +123,8 @@ func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags, w io.Writer) (apply
 		if err != nil {
 			return cfg, err
 		}
-		cfg.Flip = apply.Flip{Enable: enableBypass(gcfg), SkipPreflight: f.skipPreflight, Reread: preflightReread(f.dir, cfg.LDAP, gcfg),
-			OnPreflight: func(c *apply.PreflightCounts) {
-				if c == nil {
-					slog.Warn("--skip-preflight: enabling the tenant flag without re-reading AD and the cloud; the journal records it")
-					return
-				}
-				slog.Info("preflight", "result", c.Text())
-			}}
+		cfg.Flip = apply.Flip{Enable: enableBypass(gcfg), SkipPreflight: f.skipPreflight}
+		f.graph = &gcfg
 	} else if f.skipPreflight {
 		return cfg, errors.New("--skip-preflight is for the tenant action, which needs --graph")
 	}
@@ -133,14 +132,31 @@ func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags, w io.Writer) (apply
 }
 
 // runApply applies the approved actions and prints the outcomes, also
-// after an interruption.
-func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config) error {
+// after an interruption. With an approved tenant action and a Graph
+// sign-in, the person signs in first, once, before any AD write: the
+// preflight and the flag then reuse that sign-in.
+func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config, graph *livegraph.Config) error {
 	ap, err := apply.LoadApproved(dir, cfg.ApproveAll)
 	if err != nil {
 		return err
 	}
 	if cfg.Flip.Enable == nil && ap.Tenant != nil {
 		fmt.Fprintln(w, "Note: the plan has an approved tenant action, but no --graph connection was given: it will be skipped.")
+	}
+	if graph != nil && ap.Tenant != nil {
+		signed, err := livegraph.SignIn(ctx, *graph)
+		if err != nil {
+			return fmt.Errorf("%w (nothing was written: the sign-in comes before the AD writes)", err)
+		}
+		cfg.Flip.Enable = enableBypass(signed)
+		cfg.Flip.Reread = preflightReread(dir, cfg.LDAP, signed)
+		cfg.Flip.OnPreflight = func(c *apply.PreflightCounts) {
+			if c == nil {
+				slog.Warn("--skip-preflight: enabling the tenant flag without re-reading AD and the cloud; the journal records it")
+				return
+			}
+			slog.Info("preflight", "result", c.Text())
+		}
 	}
 	if prog := newProgress(); prog != nil {
 		prog.Start("apply", "actions", int64(len(ap.AD)))

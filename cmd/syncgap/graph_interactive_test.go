@@ -223,3 +223,31 @@ func TestGraphHelpNamesPermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestApplySignsInOnce: apply with an approved tenant action and
+// --interactive has the person sign in once, before the first AD write;
+// the preflight's users read and the flag's PATCH reuse that sign-in.
+func TestApplySignsInOnce(t *testing.T) {
+	e := newApplyEnv(t, 300, 41)
+	snap := e.audit(t, "snap")
+	mustRun(t, "plan", "--snapshot", snap, "--policy", "entra-wins", "--enable-bypass")
+	ep, ca, _, srv := tenantGraph(t, e.data, graphserver.Config{ClientID: "app"}, "127.0.0.1")
+	standIn, err := graphserver.BuildBrowser(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + browserPath(t, standIn) + ":" + os.Getenv("PATH"), "DISPLAY=:0", "SYNCGAP_TEST_BROWSER_CA=" + ca}
+	args := append([]string{"apply", "--snapshot", snap, "--approve-all", "--execute"}, e.ldap...)
+	args = append(args, "--graph", "--interactive", "--tenant-id", "tenant-1", "--client-id", "app",
+		"--graph-endpoint", ep, "--authority-host", ep+"/", "--graph-ca-file", ca)
+	stdout, stderr, code := syncgapEnv(t, env, args...)
+	if code != 0 || !strings.Contains(stdout, "0 beyond the approved") || !strings.Contains(stdout, "Tenant action: applied") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, "Opening a web browser to sign in"); n != 1 {
+		t.Errorf("%d sign-in prompts:\n%s", n, stderr)
+	}
+	if issued, redeemed := srv.SignIns(); issued != 1 || redeemed != 1 || srv.Stats().Patches.Load() != 1 {
+		t.Errorf("%d sign-ins issued, %d redeemed, %d PATCHes", issued, redeemed, srv.Stats().Patches.Load())
+	}
+}

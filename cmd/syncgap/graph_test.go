@@ -42,14 +42,22 @@ func syncgapEnv(t *testing.T, env []string, args ...string) (stdout, stderr stri
 // tlsHost when it is given (then ca is the CA file to trust).
 func demoGraph(t *testing.T, cfg graphserver.Config, tlsHost string) (url, ca string, d *graphserver.Data) {
 	t.Helper()
-	d, err := graphserver.Load(filepath.Join(repoRoot(t), "fixtures", "demo"))
+	url, ca, d, _ = tenantGraph(t, filepath.Join(repoRoot(t), "fixtures", "demo"), cfg, tlsHost)
+	return url, ca, d
+}
+
+// tenantGraph is demoGraph over the tenant in dir (a generated one).
+func tenantGraph(t *testing.T, dir string, cfg graphserver.Config, tlsHost string) (url, ca string, d *graphserver.Data, srv *graphserver.Server) {
+	t.Helper()
+	d, err := graphserver.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Token == "" {
 		cfg.Token = graphToken
 	}
-	ts := httptest.NewUnstartedServer(graphserver.New(d, cfg))
+	srv = graphserver.New(d, cfg)
+	ts := httptest.NewUnstartedServer(srv)
 	if tlsHost == "" {
 		ts.Start()
 	} else {
@@ -65,7 +73,7 @@ func demoGraph(t *testing.T, cfg graphserver.Config, tlsHost string) (url, ca st
 		ts.StartTLS()
 	}
 	t.Cleanup(ts.Close)
-	return ts.URL, ca, d
+	return ts.URL, ca, d, srv
 }
 
 // TestGraphAuditMatchesExportAudit runs the audit on the demo tenant
