@@ -78,20 +78,30 @@ var RestoreStage = pipeline.Def[RestoreConfig, planfile.Summary]{
 			} else if err != nil {
 				return sum, err
 			}
-			if f.Scenario != cfg.Scenario || (f.Outcome != pipeline.Lost && f.Outcome != pipeline.Changed) {
+			if f.Scenario != cfg.Scenario {
+				continue
+			}
+			// A cloud value unknown before the flip has outcome unknown,
+			// never lost or changed (docs/rules.md, "Forecast"): the switch
+			// may have overwritten it, and nothing records what it was.
+			// Its nil cloud_before must never become a write (it would
+			// clear AD's value).
+			if f.Outcome == pipeline.UnknownOutcome || f.CloudBefore == nil {
+				sum.RestoreUnknown++
+				continue
+			}
+			if f.Outcome != pipeline.Lost && f.Outcome != pipeline.Changed {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
 				return sum, err
 			}
 			row := after.check(&f)
-			switch {
-			case row.Status == pipeline.Missing:
+			switch row.Status {
+			case pipeline.Missing:
 				sum.RestoreMissing++
-			case row.Status == pipeline.ChangedSince:
+			case pipeline.ChangedSince:
 				sum.RestoreChangedSince++
-			case f.CloudBefore == nil:
-				sum.RestoreUnknown++
 			default:
 				actions = append(actions, restoreAction(&f, row))
 			}
