@@ -55,4 +55,8 @@
 // reflection is several times slower and cannot say on which line each
 // user starts), page files are parsed by two workers, and the strings of
 // each batch of users share one allocation.
+//
+// UsersPage decodes the pages of a live GET /v1.0/users for livegraph with
+// the same tokenizer and user parser, so a live read and an export of the
+// same tenant give the same rows but the origin.
 package extractentra

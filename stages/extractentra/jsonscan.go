@@ -34,6 +34,10 @@ type scanner struct {
 
 	key   []byte // reused buffer for object keys
 	keyAt int    // index in buf of the last key's opening quote, for errors about it
+
+	// borrowed: buf is the caller's (resetBytes), so it is never released
+	// into, grown or reused for the next input.
+	borrowed bool
 }
 
 const maxDepth = 1000 // deeper nesting is not a directory export; stops runaway recursion
@@ -44,10 +48,21 @@ const maxDepth = 1000 // deeper nesting is not a directory export; stops runaway
 const maxWindow = 64 << 20
 
 func (s *scanner) reset(file string, r io.Reader) {
-	*s = scanner{file: file, r: r, buf: s.buf[:0], key: s.key[:0], line: 1}
+	buf := s.buf[:0]
+	if s.borrowed {
+		buf = nil
+	}
+	*s = scanner{file: file, r: r, buf: buf, key: s.key[:0], line: 1}
 	if cap(s.buf) == 0 {
 		s.buf = make([]byte, 0, 256<<10)
 	}
+}
+
+// resetBytes scans b where it is, for an input already in memory (a Graph
+// response body, which the transport has read in full and bounded): no
+// copy into a window, and b is never written to.
+func (s *scanner) resetBytes(file string, b []byte) {
+	*s = scanner{file: file, buf: b[:len(b):len(b)], eof: true, borrowed: true, key: s.key[:0], line: 1}
 }
 
 // fill reads more input, growing buf when it is full. It never discards
@@ -96,7 +111,7 @@ func (s *scanner) ensure(n int) bool {
 // release drops consumed input. Callers only release between values, where
 // nothing refers to earlier bytes.
 func (s *scanner) release() {
-	if s.pos < 64<<10 || s.pos < len(s.buf)/2 {
+	if s.borrowed || s.pos < 64<<10 || s.pos < len(s.buf)/2 {
 		return // copying is only worth it once most of the window is consumed
 	}
 	s.position(s.pos)

@@ -155,6 +155,9 @@ type jsonParser struct {
 	// sizeHint is the input's size in bytes when known, so p.out can be
 	// sized once for the whole file (see growFor).
 	sizeHint int64
+	// liveOrigin, set when parsing live Graph pages (UsersPage), is every
+	// user's origin; errors then speak of a response, not an export.
+	liveOrigin string
 }
 
 const flushEvery = 4096 // users per batch: bounds the arena, amortises allocation
@@ -348,8 +351,12 @@ func (p *jsonParser) checkKey(ks *keySet, u *rawUser, f field, key []byte) error
 		dup = !ks.add(key)
 	}
 	if dup {
-		return p.s.errAt(p.s.keyAt, fmt.Errorf("key %q appears twice in one object: which value is meant is undefined "+
-			"(an edited or corrupted export?)", pipeline.ShortText(key)))
+		why := " (an edited or corrupted export?)"
+		if p.liveOrigin != "" {
+			why = ""
+		}
+		return p.s.errAt(p.s.keyAt, fmt.Errorf("key %q appears twice in one object: which value is meant is undefined%s",
+			pipeline.ShortText(key), why))
 	}
 	return nil
 }
@@ -598,8 +605,9 @@ func (p *jsonParser) finish(u *rawUser) error {
 	// When the very first object lacks the property altogether, the file is
 	// most likely not a user export at all (the tenant JSON, say): say that.
 	// When it has other user properties, it is a user export whose
-	// property list left the key out: say how to export it instead.
-	first := len(p.out)+len(p.raw) == 0
+	// property list left the key out: say how to export it instead. A
+	// live page is none of these: the $select is the client's own.
+	first := p.liveOrigin == "" && len(p.out)+len(p.raw) == 0
 	id := u.str[sID]
 	if id.off == id.end {
 		err := errors.New("user object has no id")
@@ -623,10 +631,14 @@ func (p *jsonParser) finish(u *rawUser) error {
 		}
 		return &pipeline.ParseError{File: p.s.file, Line: u.line, Column: u.col, Err: err}
 	}
-	for i := id.off; i < id.end; i++ { // object ids are compared lower-case everywhere
+	for i := id.off; i < id.end; i++ { // object ids are compared lower-case everywhere, as CanonicalID makes them
 		if c := p.arena[i]; 'A' <= c && c <= 'Z' {
 			p.arena[i] = c + 'a' - 'A'
 		}
+	}
+	if p.liveOrigin != "" {
+		p.raw = append(p.raw, *u)
+		return nil
 	}
 	off := len(p.arena)
 	p.arena = append(p.arena, p.origin...)
@@ -678,6 +690,10 @@ func (p *jsonParser) flush() {
 	p.out = growFor(p.out, len(p.raw), p.s.base+int64(p.s.pos), p.sizeHint)
 	for i := range p.raw {
 		r := &p.raw[i]
+		origin := p.liveOrigin
+		if origin == "" {
+			origin = str(r.str[sOrigin])
+		}
 		p.out = append(p.out, pipeline.EntraUser{
 			ID:                       str(r.str[sID]),
 			UPN:                      str(r.str[sUPN]),
@@ -692,7 +708,7 @@ func (p *jsonParser) flush() {
 			OnPremisesDN:             str(r.str[sDN]),
 			OnPremisesLastSync:       r.last,
 			AccountEnabled:           r.enabled,
-			Origin:                   str(r.str[sOrigin]),
+			Origin:                   origin,
 		})
 	}
 	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
