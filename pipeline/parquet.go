@@ -177,11 +177,20 @@ type Reader[T any] struct {
 // OpenReader opens a table file for reading; it fails early when a column the
 // type needs is missing.
 func OpenReader[T any](path string) (*Reader[T], error) {
+	return openReader[T](path, readBatchRows)
+}
+
+// readBatchRows is how many rows a Reader decodes at a time.
+const readBatchRows = 16 * 1024
+
+// openReader is OpenReader decoding batch rows at a time: a merge of many
+// spilled runs holds one batch of each.
+func openReader[T any](path string, batch int) (*Reader[T], error) {
 	c, err := codecOf[T]()
 	if err != nil {
 		return nil, err
 	}
-	f, rr, rows, err := openRecords(path, c)
+	f, rr, rows, err := openRecords(path, c, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +200,7 @@ func OpenReader[T any](path string) (*Reader[T], error) {
 // openRecords opens a table file and a record reader over the columns of c
 // only: a narrow key type over a wide table then costs a fraction of reading
 // every column. The caller closes the file and releases the reader.
-func openRecords(path string, c *codec) (*os.File, pqarrow.RecordReader, int64, error) {
+func openRecords(path string, c *codec, batch int) (*os.File, pqarrow.RecordReader, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, 0, err
@@ -204,7 +213,7 @@ func openRecords(path string, c *codec) (*os.File, pqarrow.RecordReader, int64, 
 	if err != nil {
 		return fail(fmt.Errorf("not a Parquet table: %w", err))
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16 * 1024, Parallel: true}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch), Parallel: true}, memory.DefaultAllocator)
 	if err != nil {
 		return fail(err)
 	}

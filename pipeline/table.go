@@ -29,7 +29,7 @@ func LoadTable[T any](path string) (*Table[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	f, rr, _, err := openRecords(path, c)
+	f, rr, _, err := openRecords(path, c, readBatchRows)
 	if err != nil {
 		return nil, err
 	}

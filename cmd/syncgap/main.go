@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -61,10 +62,32 @@ func isUsageError(err error) bool {
 	return false
 }
 
-// defaultMemoryLimit keeps a million-user run under 1.5 GiB of RSS: the
-// stages' live heaps stay below ~1 GiB, and without a limit the garbage
-// collector lets the heap grow to twice the live size. GOMEMLIMIT overrides it.
-const defaultMemoryLimit = 1200 << 20
+// defaultMemoryLimit is memoryLimit of the default --memory: without a
+// limit the garbage collector lets the heap grow to twice the live size.
+// GOMEMLIMIT overrides it.
+var defaultMemoryLimit = memoryLimit(pipeline.DefaultMemory)
+
+// memoryLimit is the garbage collector's soft limit for a --memory budget:
+// a little above it, since the stages size their buffers within it.
+func memoryLimit(budget int64) int64 { return budget + budget/8 }
+
+// parseMemory reads a --memory value: a number of bytes with an optional
+// unit (KiB, MiB, GiB, or K, M, G as the same powers of two).
+func parseMemory(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	num := strings.TrimRightFunc(t, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToLower(strings.TrimSpace(t[len(num):]))
+	mult := map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+		"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || mult == 0 || n <= 0 || n > 1<<50/mult {
+		return 0, fmt.Errorf("--memory %q: give a size such as 512MiB or 2GiB", s)
+	}
+	if n*mult < 64<<10 {
+		return 0, fmt.Errorf("--memory %q: at least 64KiB", s)
+	}
+	return n * mult, nil
+}
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -99,7 +122,7 @@ func main() {
 
 func newRoot() *cobra.Command {
 	var verbose bool
-	var cpuprofile, memprofile string
+	var cpuprofile, memprofile, memory string
 	var stopProfile func()
 	root := &cobra.Command{
 		Use:   "syncgap",
@@ -126,7 +149,15 @@ source tree describes the stages and the tables between them.
   syncgap replay snap/`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			budget, err := parseMemory(memory)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("memory") && os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(memoryLimit(budget))
+			}
+			cmd.SetContext(pipeline.WithMemory(cmd.Context(), budget))
 			logs := logOf(cmd.Context())
 			if logs == nil { // run in-process by a test
 				logs = newCommandLog(nil)
@@ -141,6 +172,7 @@ source tree describes the stages and the tables between them.
 					stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 				}
 			}
+			return nil
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
 			if stopProfile != nil {
@@ -158,6 +190,8 @@ source tree describes the stages and the tables between them.
 	root.Version = versionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what each stage does on stderr, with debug detail (it always goes to the snapshot's syncgap.log)")
+	root.PersistentFlags().StringVar(&memory, "memory", "1GiB",
+		"memory the command may use, e.g. 512MiB or 2GiB: stages that sort spill to disk beside their outputs beyond it")
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentFlags().StringVar(&memprofile, "memprofile", "", "write an allocation profile (for performance work)")

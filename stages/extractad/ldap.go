@@ -180,21 +180,16 @@ var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
 	Record: LDAPSource.record,
 	Writes: adUsersFile,
 	Do: func(ctx context.Context, env *pipeline.Env, src LDAPSource) (LDAPSummary, error) {
-		users, stats, err := src.collect(ctx)
+		users, stats, err := src.collect(ctx, env.Dir)
 		if err != nil {
 			return LDAPSummary{}, err
 		}
-		var cov coverage
-		for _, b := range users.blocks {
-			for i := range b {
-				cov.add(&b[i])
-			}
-		}
-		missing := cov.missing()
+		defer users.Close()
+		missing := users.cov.missing()
 		if len(missing) > 0 && !src.AllowMissingAttributes {
-			return LDAPSummary{}, cov.missingLiveError(src.Conn.Server(), missing)
+			return LDAPSummary{}, users.cov.missingLiveError(src.Conn.Server(), missing)
 		}
-		out, err := writeUsers(env.Dir, users)
+		out, err := writeUsers(ctx, env.Dir, users)
 		if err != nil {
 			return LDAPSummary{}, err
 		}
@@ -210,7 +205,7 @@ var LDAPStage = pipeline.Def[LDAPSource, LDAPSummary]{
 // collect runs the search to the end, restarting it from scratch on a new
 // connection when the connection drops: a paged search cannot resume on
 // another connection, and a half-read directory must never become a table.
-func (s LDAPSource) collect(ctx context.Context) (*userChunks, LDAPStats, error) {
+func (s LDAPSource) collect(ctx context.Context, dir string) (*userSort, LDAPStats, error) {
 	attempts := s.Attempts
 	if attempts <= 0 {
 		attempts = 4
@@ -221,12 +216,13 @@ func (s LDAPSource) collect(ctx context.Context) (*userChunks, LDAPStats, error)
 	}
 	server := s.Conn.Server()
 	for attempt := 1; ; attempt++ {
-		users := &userChunks{}
+		users := newUserSort(ctx, dir)
 		stats, connected, err := s.once(ctx, users)
 		stats.Attempts = attempt
 		if err == nil {
 			return users, stats, nil
 		}
+		users.Close() // what a dropped search read is read again
 		if ctx.Err() != nil {
 			return nil, stats, ctx.Err()
 		}
@@ -251,7 +247,7 @@ func (s LDAPSource) collect(ctx context.Context) (*userChunks, LDAPStats, error)
 
 // once connects, reads every user into users and closes the connection.
 // connected tells whether the connection and bind succeeded.
-func (s LDAPSource) once(ctx context.Context, users *userChunks) (stats LDAPStats, connected bool, err error) {
+func (s LDAPSource) once(ctx context.Context, users *userSort) (stats LDAPStats, connected bool, err error) {
 	conn, err := ldapconn.Connect(ctx, s.Conn)
 	if err != nil {
 		return stats, false, err
@@ -263,10 +259,7 @@ func (s LDAPSource) once(ctx context.Context, users *userChunks) (stats LDAPStat
 		}
 		slog.Info("search base from the rootDSE's defaultNamingContext", "server", s.Conn.Server(), "base", s.Query.Base)
 	}
-	stats, err = s.Read(ctx, conn, func(u *pipeline.ADUser) error {
-		users.add(u)
-		return nil
-	})
+	stats, err = s.Read(ctx, conn, users.add)
 	stats.Base = s.Query.Base
 	if err != nil && conn.IsClosing() {
 		err = &connLostError{err}

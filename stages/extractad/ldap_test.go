@@ -18,20 +18,23 @@ import (
 // the same entries must give, but for the origin.
 func wantRows(t *testing.T, ldif string) []pipeline.ADUser {
 	t.Helper()
-	var users userChunks
-	if _, err := ReadLDIF(strings.NewReader(ldif), "want.ldif", func(u *pipeline.ADUser) error {
-		users.add(u)
+	users := newUserSort(context.Background(), t.TempDir())
+	defer users.Close()
+	if _, err := ReadLDIF(strings.NewReader(ldif), "want.ldif", users.add); err != nil {
+		t.Fatal(err)
+	}
+	return rows(t, users)
+}
+
+// rows are the collected users in table order.
+func rows(t *testing.T, users *userSort) []pipeline.ADUser {
+	t.Helper()
+	var out []pipeline.ADUser
+	if err := users.Sorted(context.Background(), func(u *pipeline.ADUser) error {
+		out = append(out, *u)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
-	}
-	return rows(&users)
-}
-
-func rows(users *userChunks) []pipeline.ADUser {
-	var out []pipeline.ADUser
-	for _, u := range users.sorted() {
-		out = append(out, *u)
 	}
 	return out
 }
@@ -62,11 +65,11 @@ func TestLDAPPagingAsAD(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newFakeAD(t, entries).start()
 			src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: tc.pageSize}}
-			users, stats, err := src.collect(context.Background())
+			users, stats, err := src.collect(context.Background(), t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameRows(t, rows(users), want, src.Conn.Server())
+			sameRows(t, rows(t, users), want, src.Conn.Server())
 			if stats.Pages != tc.wantPages || stats.Referrals != tc.wantPages || stats.Entries != 2500 {
 				t.Errorf("stats %+v, want %d pages, %d referrals, 2500 entries", stats, tc.wantPages, tc.wantPages)
 			}
@@ -86,11 +89,11 @@ func TestLDAPRangeRetrieval(t *testing.T) {
 	}
 	s := newFakeAD(t, entries).start()
 	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 7}}
-	users, stats, err := src.collect(context.Background())
+	users, stats, err := src.collect(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameRows(t, rows(users), want, src.Conn.Server())
+	sameRows(t, rows(t, users), want, src.Conn.Server())
 	if stats.RangeRequests != 2 || s.rangeQueries.Load() != 2 {
 		t.Errorf("range requests: client counted %d, server saw %d, want 2", stats.RangeRequests, s.rangeQueries.Load())
 	}
@@ -103,12 +106,22 @@ func TestLDAPRetriesDroppedConnection(t *testing.T) {
 	s.dropAfter, s.dropConns = 1700, 2 // two connections die mid-search, in the second page
 	s.start()
 	src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Millisecond}
-	users, stats, err := src.collect(context.Background())
+	// A budget this small spills every few hundred users: the lost
+	// attempts' spills must go with them.
+	spill := t.TempDir()
+	users, stats, err := src.collect(pipeline.WithMemory(context.Background(), 3*64<<10), spill)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer users.Close()
+	if users.Runs() < 3 {
+		t.Errorf("%d runs spilled", users.Runs())
+	}
+	if left, _ := filepath.Glob(filepath.Join(spill, ".syncgap-spill-*")); len(left) != 1 {
+		t.Errorf("spill directories after the lost attempts: %v", left)
+	}
 	// Rows from the lost attempts were discarded, not added twice.
-	sameRows(t, rows(users), want, src.Conn.Server())
+	sameRows(t, rows(t, users), want, src.Conn.Server())
 	if stats.Attempts != 3 || s.conns.Load() != 3 {
 		t.Errorf("attempts %d, connections %d, want 3", stats.Attempts, s.conns.Load())
 	}
@@ -122,11 +135,11 @@ func TestLDAPRetriesStalledPage(t *testing.T) {
 	cfg := s.config()
 	cfg.RequestTimeout = 300 * time.Millisecond
 	src := LDAPSource{Conn: cfg, Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 100}, Backoff: time.Millisecond}
-	users, stats, err := src.collect(context.Background())
+	users, stats, err := src.collect(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameRows(t, rows(users), wantRows(t, ldif), cfg.Server())
+	sameRows(t, rows(t, users), wantRows(t, ldif), cfg.Server())
 	if stats.Attempts != 2 {
 		t.Errorf("attempts %d, want 2", stats.Attempts)
 	}
@@ -253,7 +266,7 @@ func TestConnectRefusals(t *testing.T) {
 func TestLDAPNoRetryWhenFirstConnectFails(t *testing.T) {
 	url := "ldap://" + ldaptest.ClosedAddr(t)
 	src := LDAPSource{Conn: ldapconn.Config{URL: url}, Query: LDAPQuery{Base: "DC=fake,DC=test"}, Backoff: time.Hour}
-	_, stats, err := src.collect(context.Background())
+	_, stats, err := src.collect(context.Background(), t.TempDir())
 	if err == nil || stats.Attempts != 1 {
 		t.Fatalf("err %v after %d attempts", err, stats.Attempts)
 	}
@@ -341,7 +354,7 @@ func TestLDAPBadEntries(t *testing.T) {
 			entries, _ := fakeUsers(10, -1, 0)
 			s := newFakeAD(t, tc.edit(entries)).start()
 			src := LDAPSource{Conn: s.config(), Query: LDAPQuery{Base: "DC=fake,DC=test", PageSize: 3}}
-			_, _, err := src.collect(context.Background())
+			_, _, err := src.collect(context.Background(), t.TempDir())
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), src.Conn.Server()) {
 				t.Fatalf("error %v, want %q after the server", err, tc.want)
 			}

@@ -3,7 +3,7 @@ package extractad
 import (
 	"context"
 	"fmt"
-	"slices"
+	"log/slog"
 	"strings"
 
 	"syncgap/pipeline"
@@ -59,24 +59,25 @@ func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummar
 	prog.Start("extract-ad", "bytes", size)
 	defer prog.Done()
 	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: src, P: prog})
-	var users userChunks
-	var cov coverage
+	users := newUserSort(ctx, env.Dir)
+	defer users.Close()
 	n, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
-		users.add(u)
-		cov.add(u)
+		if err := users.add(u); err != nil {
+			return err
+		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return LDIFSummary{}, err
 	}
 	sum := LDIFSummary{Users: n}
-	if missing := cov.missing(); len(missing) > 0 {
+	if missing := users.cov.missing(); len(missing) > 0 {
 		if !cfg.AllowMissingAttributes {
-			return LDIFSummary{}, cov.missingError(path, missing)
+			return LDIFSummary{}, users.cov.missingError(path, missing)
 		}
 		sum.MissingAttributes = strings.Join(missing, ", ")
 	}
-	out, err := writeUsers(env.Dir, &users)
+	out, err := writeUsers(ctx, env.Dir, users)
 	if err != nil {
 		return LDIFSummary{}, err
 	}
@@ -87,64 +88,56 @@ func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummar
 
 // writeUsers writes the collected users as ad_users in table order. Both
 // sources call it only once everything is read, so a failed read leaves no table.
-func writeUsers(dir string, users *userChunks) (pipeline.OutputRecord, error) {
+func writeUsers(ctx context.Context, dir string, users *userSort) (pipeline.OutputRecord, error) {
 	w, err := pipeline.CreateTable[pipeline.ADUser](dir, pipeline.ADUsersTable)
 	if err != nil {
 		return pipeline.OutputRecord{}, err
 	}
-	for _, u := range users.sorted() {
-		if err := w.Write(u); err != nil {
-			w.Abort()
-			return pipeline.OutputRecord{}, err
-		}
+	if err := users.Sorted(ctx, w.Write); err != nil {
+		w.Abort()
+		return pipeline.OutputRecord{}, err
+	}
+	if n := users.Runs(); n > 0 {
+		slog.Info("sorted the users within the memory budget, spilling to disk", "users", users.Len(), "runs", n,
+			"budget", pipeline.SizeText(pipeline.MemoryFrom(ctx)))
 	}
 	return w.Commit()
 }
 
-// userChunks collects users in fixed-size blocks: one growing slice of a
-// million structs would be copied at every doubling, each copy a long
-// non-preemptible memmove that stalls the garbage collector.
-type userChunks struct {
-	blocks [][]pipeline.ADUser
+// userSort collects a source's users in table order within the memory
+// budget (docs/architecture.md, "Memory"), spilling beside the outputs,
+// and counts which attributes they carry.
+type userSort struct {
+	*pipeline.Sorter[pipeline.ADUser]
+	cov coverage
 }
 
-const chunkUsers = 8192
+// sortShare is the part of the memory budget the sort buffer may hold: the
+// garbage collector needs room beside it, and the duplicate-DN index and
+// the table writer take their share.
+const sortShare = 2
 
-func (c *userChunks) add(u *pipeline.ADUser) {
-	if n := len(c.blocks); n == 0 || len(c.blocks[n-1]) == chunkUsers {
-		c.blocks = append(c.blocks, make([]pipeline.ADUser, 0, chunkUsers))
-	}
-	last := &c.blocks[len(c.blocks)-1]
-	*last = append(*last, *u)
+func newUserSort(ctx context.Context, dir string) *userSort {
+	return &userSort{Sorter: pipeline.NewSorter(dir, pipeline.MemoryFrom(ctx)/sortShare, foldDN, compareDN, userBytes)}
 }
 
-// sorted returns the users in table order: by DN case-insensitively, then
-// exactly. Keys are lower-cased once, not per comparison.
-func (c *userChunks) sorted() []*pipeline.ADUser {
-	type key struct {
-		fold string
-		u    *pipeline.ADUser
+func (u *userSort) add(x *pipeline.ADUser) error {
+	u.cov.add(x)
+	return u.Sorter.Add(x)
+}
+
+// foldDN and compareDN are table order: by DN case-insensitively, then
+// exactly (docs/tables.md, "ad_users").
+func foldDN(u *pipeline.ADUser) string { return strings.ToLower(u.DN) }
+
+func compareDN(a, b *pipeline.ADUser) int { return strings.Compare(a.DN, b.DN) }
+
+// userBytes is what a buffered row's strings hold.
+func userBytes(u *pipeline.ADUser) int64 {
+	n := len(u.DN) + len(u.ObjectGUID) + len(u.ConsistencyGUID) + len(u.SourceAnchor) + len(u.SamAccountName) +
+		len(u.UPN) + len(u.Mobile) + len(u.Country) + len(u.Origin)
+	for _, m := range u.OtherMobile {
+		n += len(m) + 16
 	}
-	n := 0
-	for _, b := range c.blocks {
-		n += len(b)
-	}
-	keys := make([]key, 0, n)
-	for b := range c.blocks {
-		for i := range c.blocks[b] {
-			u := &c.blocks[b][i]
-			keys = append(keys, key{strings.ToLower(u.DN), u})
-		}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if c := strings.Compare(a.fold, b.fold); c != 0 {
-			return c
-		}
-		return strings.Compare(a.u.DN, b.u.DN)
-	})
-	out := make([]*pipeline.ADUser, len(keys))
-	for i, k := range keys {
-		out[i] = k.u
-	}
-	return out
+	return int64(n + 24*len(u.OtherMobile))
 }

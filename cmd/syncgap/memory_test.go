@@ -1,0 +1,61 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"syncgap/pipeline"
+)
+
+// The same audit with a tiny --memory, which makes the sorts spill (and
+// merge their runs in more than one level), writes the same tables byte
+// for byte, and leaves no spill files behind (docs/architecture.md,
+// "Memory").
+func TestTinyMemoryWritesTheSameTables(t *testing.T) {
+	work := t.TempDir()
+	gen := filepath.Join(work, "t100k")
+	mustRun(t, "fixtures", "generate", "--users", "100000", "--seed", "9", "--out", gen)
+	for _, tc := range []struct {
+		name, data, memory string
+	}{
+		{"demo", filepath.Join(repoRoot(t), "fixtures", "demo"), "64KiB"},
+		{"100k", gen, "1MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snaps := map[string]string{}
+			for _, mem := range []string{"1GiB", tc.memory} {
+				snap := filepath.Join(work, tc.name+"-"+mem)
+				mustRun(t, "audit", "--memory", mem, "--ldif", filepath.Join(tc.data, "ad.ldif"), "--export", filepath.Join(tc.data, "graph"),
+					"--export", filepath.Join(tc.data, "msol.csv"), "--tenant-features", filepath.Join(tc.data, "tenant-features.json"), "--out", snap)
+				snaps[mem] = snap
+			}
+			a, b := snaps["1GiB"], snaps[tc.memory]
+			tables, _ := filepath.Glob(filepath.Join(a, "*.parquet"))
+			if len(tables) < 5 {
+				t.Fatalf("%d tables", len(tables))
+			}
+			for _, f := range tables {
+				want, _, err := pipeline.HashFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _, err := pipeline.HashFile(filepath.Join(b, filepath.Base(f)))
+				if err != nil || got != want {
+					t.Errorf("%s with --memory %s: %s, want %s (%v)", filepath.Base(f), tc.memory, got, want, err)
+				}
+			}
+			log, err := os.ReadFile(filepath.Join(b, "syncgap.log"))
+			if err != nil || !strings.Contains(string(log), "spilling to disk") {
+				t.Errorf("the tiny budget did not spill (%v):\n%s", err, log)
+			}
+			filepath.Walk(b, func(p string, info os.FileInfo, err error) error {
+				if err == nil && strings.Contains(p, ".syncgap-spill-") {
+					t.Errorf("left behind: %s", p)
+				}
+				return nil
+			})
+		})
+	}
+}
