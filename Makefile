@@ -47,9 +47,10 @@ samba-deps:
 	sh fixtures/samba/samba-dc.sh install
 
 ## bench: per-stage wall time, throughput and peak RSS on a generated 1M-user tenant (cached in .bench/),
-## then the live Graph extract of a 200,000-user tenant from the test server on loopback, and the
-## live LDAP extract of 20,000 users from a Samba DC beside ldapsearch (needs root)
-bench: build samba-deps
+## the same work in DuckDB beside extract-entra and join + classify (ratios), then the live Graph
+## extract of a 200,000-user tenant from the test server on loopback, and the live LDAP extract of
+## 20,000 users from a Samba DC beside ldapsearch (needs root)
+bench: build test-deps
 	$(GO) run ./fixtures/bench -users 1000000 -graph-users 200000 -ldap-users 20000 -dir .bench -bin $(BIN)
 
 ## bench-graph: only the live Graph row
