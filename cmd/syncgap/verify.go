@@ -34,13 +34,24 @@ what it holds now. It exits 5 when any differs.` + verifyBindHelp,
 			if err != nil {
 				return err
 			}
-			return runVerify(cmd.Context(), cmd.OutOrStdout(), dir, apply.VerifyConfig{LDAP: conn, ApproveAll: approveAll})
+			return runVerify(cmd.Context(), cmd.OutOrStdout(), dir, apply.VerifyConfig{LDAP: conn, ApproveAll: approveAll || appliedWithApproveAll(dir)})
 		},
 	}
 	snapshotFlag(cmd, &dir)
 	ldapF = addLDAPFlags(cmd)
-	cmd.Flags().BoolVar(&approveAll, "approve-all", false, "the apply ran with --approve-all")
+	cmd.Flags().BoolVar(&approveAll, "approve-all", false, "the apply ran with --approve-all (read from the manifest when apply recorded it)")
 	return cmd
+}
+
+// appliedWithApproveAll tells whether the snapshot's recorded apply ran
+// with --approve-all: verify then checks the same actions without being told.
+func appliedWithApproveAll(dir string) bool {
+	m, err := pipeline.LoadManifest(dir)
+	if err != nil {
+		return false
+	}
+	rec := m.Stage("apply")
+	return rec != nil && rec.Parameters["approve_all"] == "true"
 }
 
 func runVerify(ctx context.Context, w io.Writer, dir string, cfg apply.VerifyConfig) error {
