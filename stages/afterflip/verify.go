@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -197,17 +198,21 @@ func loadAfter(env *pipeline.Env, dir string) (*afterAudit, error) {
 	files := []string{pipeline.ADUsersTable, pipeline.EntraUsersTable, pipeline.TenantTable}
 	for _, t := range files {
 		file := pipeline.FileName(t)
-		if _, o := m.Output(file); o == nil {
+		_, o := m.Output(file)
+		if o == nil {
 			return nil, fmt.Errorf("%s holds no %s: give the snapshot of a whole audit taken after the flip", dir, file)
 		}
 		if err := pipeline.CheckFresh(dir, m, file); err != nil {
 			return nil, err
 		}
-		in, err := pipeline.HashInput(filepath.Join(dir, file))
+		// CheckFresh hashed the file and found the manifest's hash: the
+		// input record takes it from there rather than hashing it again.
+		path := filepath.Join(dir, file)
+		fi, err := os.Stat(path)
 		if err != nil {
 			return nil, err
 		}
-		env.AddInput(in)
+		env.AddInput(pipeline.InputRecord{Path: path, SHA256: o.SHA256, Bytes: fi.Size()})
 	}
 	a := &afterAudit{ad: map[string]adSide{}, cloud: map[string]cloudSide{}}
 	ads, err := pipeline.ReadRows[adSide](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
