@@ -17,7 +17,8 @@ import (
 // TestSignalLeavesNothingBehind stops audits and plans with SIGTERM and
 // SIGINT at several points of their run: each either finishes or exits
 // non-zero, and no temporary file or scratch directory is left in the
-// directories it wrote to; an interrupted audit leaves no --out at all.
+// directories it wrote to, nor a spill directory of a sort; an interrupted
+// audit leaves no --out at all.
 func TestSignalLeavesNothingBehind(t *testing.T) {
 	data := t.TempDir()
 	if _, err := tenantgen.Generate(tenantgen.Config{Users: 30000, Seed: 5}, data); err != nil {
@@ -39,7 +40,9 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 			sig = syscall.SIGINT
 		}
 		out := filepath.Join(work, "snap"+string(rune('a'+i)))
-		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}} {
+		// extract-ad with a tiny budget spills into base while it runs.
+		spilling := []string{"extract-ad", "--memory", "256KiB", "--ldif", filepath.Join(data, "ad.ldif"), "--out", base}
+		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, spilling} {
 			cmd := exec.Command(bin, args...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -65,7 +68,7 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 			for _, dir := range []string{work, base} {
 				entries, _ := os.ReadDir(dir)
 				for _, e := range entries {
-					if strings.Contains(e.Name(), ".tmp-") {
+					if strings.Contains(e.Name(), ".tmp-") || strings.Contains(e.Name(), ".syncgap-spill-") {
 						t.Errorf("%s %s after %v: %s left in %s\n%s", sig, args[0], after, e.Name(), dir, stderr.String())
 					}
 				}
