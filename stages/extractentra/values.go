@@ -265,18 +265,27 @@ func unexpanded(s string) bool {
 // "{a, b}". The result is never nil: a present but empty cell is a known,
 // empty list.
 func splitMulti(s string) []string {
-	out := []string{}
 	t := strings.TrimSpace(s)
-	var parts []string
+	sep := func(c byte) bool { return c == ';' || c == '|' || c == '\n' || c == '\r' }
 	if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-		parts = strings.Split(t[1:len(t)-1], ",")
-	} else {
-		parts = strings.FieldsFunc(t, func(r rune) bool { return r == ';' || r == '|' || r == '\n' || r == '\r' })
+		t, sep = t[1:len(t)-1], func(c byte) bool { return c == ',' }
 	}
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+	// Two passes over the parts, so the result is one allocation of the
+	// right size: a million rows of an MSOnline CSV each have the cell.
+	parts := func(yield func(string)) {
+		for start, i := 0, 0; i <= len(t); i++ {
+			if i < len(t) && !sep(t[i]) {
+				continue
+			}
+			if p := strings.TrimSpace(t[start:i]); p != "" {
+				yield(p)
+			}
+			start = i + 1
 		}
 	}
+	n := 0
+	parts(func(string) { n++ })
+	out := make([]string, 0, n)
+	parts(func(p string) { out = append(out, p) })
 	return out
 }
