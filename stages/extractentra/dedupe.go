@@ -20,7 +20,7 @@ import (
 // on the same user), naming where the first one was. Rather than a hash
 // map, which at a million users costs about 40 MB and its growth garbage,
 // it sorts one uint64 per user holding a hash in the high bits and the
-// user's index in the low bits: 8 MB, and equal keys end up adjacent with
+// user's index in the low bits: 8 MB a pass, and equal keys end up adjacent with
 // the first occurrence first. Equal hashes are confirmed by comparing the
 // strings, so a hash collision can never report a false duplicate.
 // fileOf names the file a user index came from, for the error.
@@ -30,8 +30,8 @@ func checkDuplicates(users []pipeline.EntraUser, fileOf func(i int) string) erro
 	}
 	seed := maphash.MakeSeed()
 	idxBits := uint(bits.Len(uint(len(users))))
-	keys := make([]uint64, len(users))
 	firstDup := func(key func(u *pipeline.EntraUser) string, same func(a, b *pipeline.EntraUser) bool) (later, first int) {
+		keys := make([]uint64, len(users))
 		for i := range users {
 			keys[i] = maphash.String(seed, key(&users[i]))>>idxBits<<idxBits | uint64(i)
 		}
@@ -65,10 +65,18 @@ func checkDuplicates(users []pipeline.EntraUser, fileOf func(i int) string) erro
 		}
 		return later, first
 	}
-	idLater, idFirst := firstDup(func(u *pipeline.EntraUser) string { return u.ID },
-		func(a, b *pipeline.EntraUser) bool { return a.ID == b.ID })
+	// The two passes are independent: ids on a second goroutine, for the
+	// second core, at the cost of a second keys slice.
+	var idLater, idFirst int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		idLater, idFirst = firstDup(func(u *pipeline.EntraUser) string { return u.ID },
+			func(a, b *pipeline.EntraUser) bool { return a.ID == b.ID })
+	}()
 	upnLater, upnFirst := firstDup(func(u *pipeline.EntraUser) string { return lowerASCII(u.UPN) },
 		func(a, b *pipeline.EntraUser) bool { return strings.EqualFold(a.UPN, b.UPN) })
+	<-done
 	switch {
 	case idLater >= 0 && (upnLater < 0 || idLater <= upnLater):
 		return dupError(fileOf(idLater), &users[idLater], "id", users[idLater].ID, &users[idFirst])

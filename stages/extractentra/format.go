@@ -114,6 +114,9 @@ type Export struct {
 	UnmatchedUPNs []string
 	// inputs are Files as hashed while they were parsed.
 	inputs []pipeline.InputRecord
+	// dropped is how many Users Merge let go of once merged, so String
+	// still counts them.
+	dropped int
 }
 
 // String says what was detected, for the CLI to print.
@@ -130,7 +133,7 @@ func (e *Export) String() string {
 		}
 		weak = ", weak evidence: " + lacks
 	}
-	return fmt.Sprintf("%s: %s (%s%s, %d users%s)", e.Path, e.Format, e.Format.Description(), files, len(e.Users), weak)
+	return fmt.Sprintf("%s: %s (%s%s, %d users%s)", e.Path, e.Format, e.Format.Description(), files, len(e.Users)+e.dropped, weak)
 }
 
 // format names the JSON shape seen in one file.

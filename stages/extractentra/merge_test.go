@@ -1,8 +1,13 @@
 package extractentra
 
 import (
+	"cmp"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"syncgap/pipeline"
@@ -106,5 +111,27 @@ func TestSortByID(t *testing.T) {
 	want := []string{"au", "ay", "bw", "cx", "dz", "ev"} // equal ids ordered by UPN
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sorted %q, want %q", got, want)
+	}
+}
+
+// TestSortByIDPrefixes checks the sort against a stable sort by the full
+// strings on ids built to defeat its 8-byte prefix keys: shared prefixes,
+// ids shorter than 8 bytes, zero bytes where the padding goes, and
+// repeats (ordered by UPN, then input order).
+func TestSortByIDPrefixes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	parts := []string{"", "a", "ab", "abcdefgh", "abcdefg\x00", "abcdefgh0", "abcdefgh1", "\x00", "z", "abc"}
+	var users []pipeline.EntraUser
+	for i := range 5000 {
+		id := parts[rng.IntN(len(parts))] + parts[rng.IntN(len(parts))]
+		users = append(users, pipeline.EntraUser{ID: id, UPN: parts[rng.IntN(3)], Origin: strconv.Itoa(i)})
+	}
+	want := slices.Clone(users)
+	slices.SortStableFunc(want, func(a, b pipeline.EntraUser) int {
+		return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.UPN, b.UPN))
+	})
+	sortByID(users)
+	if !reflect.DeepEqual(users, want) {
+		t.Error("sortByID differs from a stable sort by id and UPN")
 	}
 }

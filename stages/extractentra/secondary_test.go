@@ -149,6 +149,51 @@ func TestMergeSecondary(t *testing.T) {
 		},
 		want:      []pipeline.EntraUser{{ID: "h", UPN: "hal@contoso.onmicrosoft.com", OnPremisesUPN: "hal@contoso.local", MobilePhone: "+1 555 0177"}},
 		unmatched: []int{0, 0},
+	}, {
+		// Merge builds its UPN indexes only when a row first needs them,
+		// here after the first export filled ivy's UPN in: they must still
+		// hold the cloud UPNs the primary export had, and no others.
+		name:    "a cloud UPN a secondary export filled in keys nothing",
+		primary: []pipeline.EntraUser{{ID: "i"}},
+		later: [][]pipeline.EntraUser{
+			{{ID: "i", UPN: "ivy@contoso.com"}},
+			{byUPN("ivy@contoso.com", func(u *pipeline.EntraUser) { u.MobilePhone = "+1 555 0188" })},
+		},
+		want:      []pipeline.EntraUser{{ID: "i", UPN: "ivy@contoso.com"}},
+		unmatched: []int{0, 1},
+		examples:  [][]string{nil, {"ivy@contoso.com"}},
+	}, {
+		name: "an on-premises UPN filled in makes it ambiguous, indexes built before",
+		primary: []pipeline.EntraUser{
+			{ID: "j1", UPN: "jo1@contoso.onmicrosoft.com"},
+			{ID: "j2", UPN: "jo2@contoso.onmicrosoft.com", OnPremisesUPN: "jo@contoso.local"},
+		},
+		later: [][]pipeline.EntraUser{
+			{byUPN("ghost@contoso.com", nil), {ID: "j1", UPN: "jo1@contoso.onmicrosoft.com", OnPremisesUPN: "JO@contoso.local"}},
+			{byUPN("jo@contoso.local", func(u *pipeline.EntraUser) { u.MobilePhone = "+1 555 0199" })},
+		},
+		want: []pipeline.EntraUser{
+			{ID: "j1", UPN: "jo1@contoso.onmicrosoft.com", OnPremisesUPN: "JO@contoso.local"},
+			{ID: "j2", UPN: "jo2@contoso.onmicrosoft.com", OnPremisesUPN: "jo@contoso.local"},
+		},
+		unmatched: []int{1, 1},
+		examples:  [][]string{{"ghost@contoso.com"}, {"jo@contoso.local"}},
+	}, {
+		name: "an on-premises UPN filled in makes it ambiguous, indexes built after",
+		primary: []pipeline.EntraUser{
+			{ID: "j1", UPN: "jo1@contoso.onmicrosoft.com"},
+			{ID: "j2", UPN: "jo2@contoso.onmicrosoft.com", OnPremisesUPN: "jo@contoso.local"},
+		},
+		later: [][]pipeline.EntraUser{
+			{{ID: "j1", UPN: "jo1@contoso.onmicrosoft.com", OnPremisesUPN: "JO@contoso.local"}},
+			{byUPN("jo@contoso.local", func(u *pipeline.EntraUser) { u.MobilePhone = "+1 555 0199" })},
+		},
+		want: []pipeline.EntraUser{
+			{ID: "j1", UPN: "jo1@contoso.onmicrosoft.com", OnPremisesUPN: "JO@contoso.local"},
+			{ID: "j2", UPN: "jo2@contoso.onmicrosoft.com", OnPremisesUPN: "jo@contoso.local"},
+		},
+		unmatched: []int{0, 1},
+		examples:  [][]string{nil, {"jo@contoso.local"}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

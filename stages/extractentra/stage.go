@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"syncgap/pipeline"
 )
@@ -89,35 +90,84 @@ func ReadExports(ctx context.Context, paths []string) (*ExportSet, error) {
 // set. The live Graph stage reads its secondary exports (an MSOnline CSV
 // for AlternateMobilePhones) through it too, so both paths describe their
 // inputs the same way.
+//
+// Two exports are read at a time: the CSV reader is one goroutine, and
+// with the Graph pages read beside it both cores stay busy. Results are
+// taken in order, so the error is the first export's that has one (the
+// primary's refusal by checkPrimary before any later export's) whatever
+// finishes first.
 func (s *ExportSet) Read(ctx context.Context, paths []string) error {
-	for _, p := range paths {
-		e, err := ReadExport(p)
-		if err != nil {
-			return err
+	results := make([]chan hashedExport, len(paths))
+	for i := range results {
+		results[i] = make(chan hashedExport, 1)
+	}
+	slots := make(chan struct{}, 2)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(done); wg.Wait() }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, p := range paths {
+			select {
+			case slots <- struct{}{}:
+			case <-done:
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				results[i] <- readHashed(p)
+			}()
+		}
+	}()
+	for i := range paths {
+		r := <-results[i]
+		if r.err != nil {
+			return r.err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if len(s.Exports) == 0 {
-			// Say so before reading the rest, not after.
-			if err := checkPrimary(e); err != nil {
+			// Say so before the rest's errors, not after.
+			if err := checkPrimary(r.e); err != nil {
 				return err
 			}
 		}
-		s.Add(e)
-		if len(e.inputs) == len(e.Files) { // hashed as they were parsed
-			s.Inputs = append(s.Inputs, e.inputs...)
-			continue
-		}
-		for _, f := range e.Files {
-			in, err := pipeline.HashInput(f)
-			if err != nil {
-				return err
-			}
-			s.Inputs = append(s.Inputs, in)
-		}
+		s.Add(r.e)
+		s.Inputs = append(s.Inputs, r.inputs...)
 	}
 	return nil
+}
+
+// hashedExport is an export as read, with its files' input records.
+type hashedExport struct {
+	e      *Export
+	inputs []pipeline.InputRecord
+	err    error
+}
+
+// readHashed reads the export at p and hashes its files, unless it hashed
+// them as they were parsed.
+func readHashed(p string) hashedExport {
+	e, err := ReadExport(p)
+	if err != nil {
+		return hashedExport{err: err}
+	}
+	if len(e.inputs) == len(e.Files) {
+		return hashedExport{e: e, inputs: e.inputs}
+	}
+	r := hashedExport{e: e}
+	for _, f := range e.Files {
+		in, err := pipeline.HashInput(f)
+		if err != nil {
+			return hashedExport{err: err}
+		}
+		r.inputs = append(r.inputs, in)
+	}
+	return r
 }
 
 // Add appends an export that has no files to hash, such as users read
