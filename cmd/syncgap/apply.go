@@ -132,9 +132,9 @@ func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags, w io.Writer) (apply
 }
 
 // runApply applies the approved actions and prints the outcomes, also
-// after an interruption. With an approved tenant action and a Graph
-// sign-in, the person signs in first, once, before any AD write: the
-// preflight and the flag then reuse that sign-in.
+// after an interruption. With an approved tenant action not yet done and
+// a Graph sign-in, the person signs in first, once, before any AD write:
+// the preflight and the flag then reuse that sign-in.
 func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config, graph *livegraph.Config) error {
 	ap, err := apply.LoadApproved(dir, cfg.ApproveAll)
 	if err != nil {
@@ -143,7 +143,7 @@ func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config, gr
 	if cfg.Flip.Enable == nil && ap.Tenant != nil {
 		fmt.Fprintln(w, "Note: the plan has an approved tenant action, but no --graph connection was given: it will be skipped.")
 	}
-	if graph != nil && ap.Tenant != nil {
+	if graph != nil && !apply.TenantDone(dir, ap) {
 		signed, err := livegraph.SignIn(ctx, *graph)
 		if err != nil {
 			return fmt.Errorf("%w (nothing was written: the sign-in comes before the AD writes)", err)

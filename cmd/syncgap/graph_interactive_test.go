@@ -250,4 +250,12 @@ func TestApplySignsInOnce(t *testing.T) {
 	if issued, redeemed := srv.SignIns(); issued != 1 || redeemed != 1 || srv.Stats().Patches.Load() != 1 {
 		t.Errorf("%d sign-ins issued, %d redeemed, %d PATCHes", issued, redeemed, srv.Stats().Patches.Load())
 	}
+	// A rerun has nothing left to do in the tenant: it does not ask anyone to sign in.
+	stdout, stderr, code = syncgapEnv(t, env, args...)
+	if code != 0 || !strings.Contains(stdout, "Tenant action: already applied") || strings.Contains(stderr, "Opening a web browser") {
+		t.Errorf("rerun: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if issued, _ := srv.SignIns(); issued != 1 {
+		t.Errorf("the rerun signed in: %d sign-ins", issued)
+	}
 }

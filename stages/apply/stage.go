@@ -261,3 +261,18 @@ func Results(ap *Approved, st *Ledger) []pipeline.ApplyResult {
 	}
 	return out
 }
+
+// TenantDone reports whether the snapshot's journal already holds a final
+// outcome for the approved tenant action (applied, or drifted: the flag was
+// found on), so a rerun need not sign in to Graph for it.
+func TenantDone(dir string, ap *Approved) bool {
+	if ap.Tenant == nil {
+		return true
+	}
+	entries, err := ReadJournal(filepath.Join(dir, JournalFile))
+	if err != nil {
+		return false
+	}
+	led, err := NewLedger(entries)
+	return err == nil && led.Final(ap.Tenant.ActionID)
+}
