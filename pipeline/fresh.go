@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 )
 
@@ -58,4 +59,21 @@ func (c *freshness) check(file string) error {
 	}
 	c.done[file] = true
 	return nil
+}
+
+// FreshInput is CheckFresh of a table in another snapshot, dir, and its
+// input record for the stage reading it: the check hashed the file and
+// found the manifest's hash, so the record takes that hash rather than
+// reading the file a second time.
+func FreshInput(dir string, m *Manifest, file string) (InputRecord, error) {
+	if err := CheckFresh(dir, m, file); err != nil {
+		return InputRecord{}, err
+	}
+	_, o := m.Output(file)
+	path := filepath.Join(dir, file)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return InputRecord{}, err
+	}
+	return InputRecord{Path: path, SHA256: o.SHA256, Bytes: fi.Size()}, nil
 }

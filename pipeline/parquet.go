@@ -265,6 +265,28 @@ func (r *Reader[T]) Close() error {
 	return r.f.Close()
 }
 
+// ScanRows calls fn for every row of a table file, in order, without
+// holding the table: the row is reused, so fn copies what it keeps. An
+// error from fn stops the scan and is returned.
+func ScanRows[T any](path string, fn func(*T) error) error {
+	r, err := OpenReader[T](path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var row T
+	for {
+		if err := r.Next(&row); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := fn(&row); err != nil {
+			return err
+		}
+	}
+}
+
 // ReadRows reads a whole table file into memory.
 func ReadRows[T any](path string) ([]T, error) {
 	r, err := OpenReader[T](path)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +19,6 @@ type applyFlags struct {
 	execute, approveAll bool
 	skipPreflight       bool
 	concurrency         int
-	graph               *livegraph.Config // with --graph, once config has run
 	rate                float64
 }
 
@@ -83,11 +81,11 @@ the same snapshot.` + ldapHelpTail,
 			if !f.execute {
 				return apply.DryRun(w, f.dir, f.approveAll)
 			}
-			cfg, err := f.config(ldapF, &g, w)
+			cfg, graph, err := f.config(ldapF, &g)
 			if err != nil {
 				return err
 			}
-			return runApply(cmd.Context(), w, f.dir, cfg, f.graph)
+			return runApply(cmd.Context(), w, f.dir, cfg, graph)
 		},
 	}
 	snapshotFlag(cmd, &f.dir)
@@ -104,31 +102,33 @@ the same snapshot.` + ldapHelpTail,
 	return cmd
 }
 
-// config turns the flags into an apply run; it asks for the password.
-func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags, w io.Writer) (apply.Config, error) {
+// config turns the flags into an apply run, and with --graph the Graph
+// connection to sign in with; it asks for the password.
+func (f *applyFlags) config(ldapF *ldapFlags, g *graphFlags) (apply.Config, *livegraph.Config, error) {
 	cfg := apply.Config{Concurrency: f.concurrency, Rate: f.rate, ApproveAll: f.approveAll}
 	// The limits first: a typo there should not cost a password prompt.
 	if err := cfg.CheckLimits(); err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	if ldapF.url == "" {
-		return cfg, errors.New("--execute needs --ldap URL (and the bind options) of a domain controller")
+		return cfg, nil, errors.New("--execute needs --ldap URL (and the bind options) of a domain controller")
+	}
+	if !g.live && f.skipPreflight {
+		return cfg, nil, errors.New("--skip-preflight is for the tenant action, which needs --graph")
 	}
 	var err error
 	if cfg.LDAP, err = ldapF.config(); err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
-	if g.live {
-		gcfg, err := g.config(nil)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Flip = apply.Flip{Enable: enableBypass(gcfg), SkipPreflight: f.skipPreflight}
-		f.graph = &gcfg
-	} else if f.skipPreflight {
-		return cfg, errors.New("--skip-preflight is for the tenant action, which needs --graph")
+	if !g.live {
+		return cfg, nil, nil
 	}
-	return cfg, nil
+	gcfg, err := g.config(nil)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Flip = apply.Flip{Enable: enableBypass(gcfg), SkipPreflight: f.skipPreflight}
+	return cfg, &gcfg, nil
 }
 
 // runApply applies the approved actions and prints the outcomes, also
@@ -150,13 +150,6 @@ func runApply(ctx context.Context, w io.Writer, dir string, cfg apply.Config, gr
 		}
 		cfg.Flip.Enable = enableBypass(signed)
 		cfg.Flip.Reread = preflightReread(dir, cfg.LDAP, signed)
-		cfg.Flip.OnPreflight = func(c *apply.PreflightCounts) {
-			if c == nil {
-				slog.Warn("--skip-preflight: enabling the tenant flag without re-reading AD and the cloud; the journal records it")
-				return
-			}
-			slog.Info("preflight", "result", c.Text())
-		}
 	}
 	if prog := newProgress(); prog != nil {
 		prog.Start("apply", "actions", int64(len(ap.AD)))

@@ -3,8 +3,6 @@ package afterflip
 import (
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 
 	"syncgap/pipeline"
 	"syncgap/planfile"
@@ -56,31 +54,13 @@ var RestoreStage = pipeline.Def[RestoreConfig, planfile.Summary]{
 			return sum, err
 		}
 		file := vc.forecastFile()
-		if err := pipeline.CheckFresh(cfg.From, m, file); err != nil {
-			return sum, err
-		}
-		src := filepath.Join(cfg.From, file)
-		in, err := pipeline.HashInput(src)
+		in, err := pipeline.FreshInput(cfg.From, m, file)
 		if err != nil {
 			return sum, err
 		}
 		env.AddInput(in)
-		r, err := pipeline.OpenReader[pipeline.ForecastRow](src)
-		if err != nil {
-			return sum, err
-		}
-		defer r.Close()
 		var actions []pipeline.Action
-		var f pipeline.ForecastRow
-		for {
-			if err := r.Next(&f); err == io.EOF {
-				break
-			} else if err != nil {
-				return sum, err
-			}
-			if f.Scenario != cfg.Scenario {
-				continue
-			}
+		err = scenarioRows(ctx, in.Path, cfg.Scenario, func(f *pipeline.ForecastRow) error {
 			// A cloud value unknown before the flip has outcome unknown,
 			// never lost or changed (docs/rules.md, "Forecast"): the switch
 			// may have overwritten it, and nothing records what it was.
@@ -88,23 +68,24 @@ var RestoreStage = pipeline.Def[RestoreConfig, planfile.Summary]{
 			// clear AD's value).
 			if f.Outcome == pipeline.UnknownOutcome || f.CloudBefore == nil {
 				sum.RestoreUnknown++
-				continue
+				return nil
 			}
 			if f.Outcome != pipeline.Lost && f.Outcome != pipeline.Changed {
-				continue
+				return nil
 			}
-			if err := ctx.Err(); err != nil {
-				return sum, err
-			}
-			row := after.check(&f)
+			row := after.check(f)
 			switch row.Status {
 			case pipeline.Missing:
 				sum.RestoreMissing++
 			case pipeline.ChangedSince:
 				sum.RestoreChangedSince++
 			default:
-				actions = append(actions, restoreAction(&f, row))
+				actions = append(actions, restoreAction(f, row))
 			}
+			return nil
+		})
+		if err != nil {
+			return sum, err
 		}
 		hash := planfile.Hash(env.Inputs, env.Params, actions)
 		book := &workbook.PlanBook{Policy: RestorePolicy, Parameters: env.Params, Hash: hash, Actions: actions,

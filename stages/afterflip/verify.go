@@ -11,8 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -95,34 +93,18 @@ var VerifyStage = pipeline.Def[Config, Summary]{
 			return sum, err
 		}
 		sum.Flag = after.flag
-		r, err := pipeline.OpenReader[pipeline.ForecastRow](env.Path(cfg.forecastFile()))
-		if err != nil {
-			return sum, err
-		}
-		defer r.Close()
 		w, err := pipeline.CreateTable[pipeline.VerifyCloudRow](env.Dir, pipeline.VerifyCloudTable)
 		if err != nil {
 			return sum, err
 		}
 		defer w.Abort()
-		var f pipeline.ForecastRow
-		for {
-			if err := r.Next(&f); err == io.EOF {
-				break
-			} else if err != nil {
-				return sum, err
-			}
-			if f.Scenario != cfg.Scenario {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return sum, err
-			}
-			row := after.check(&f)
+		err = scenarioRows(ctx, env.Path(cfg.forecastFile()), cfg.Scenario, func(f *pipeline.ForecastRow) error {
+			row := after.check(f)
 			sum.count(row.Status)
-			if err := w.Write(&row); err != nil {
-				return sum, err
-			}
+			return w.Write(&row)
+		})
+		if err != nil {
+			return sum, err
 		}
 		out, err := w.Commit()
 		if err != nil {
@@ -185,6 +167,20 @@ type afterAudit struct {
 	flag  string
 }
 
+// scenarioRows calls fn for every row of scenario s in a forecast file,
+// stopping when ctx is done.
+func scenarioRows(ctx context.Context, path string, s pipeline.Scenario, fn func(*pipeline.ForecastRow) error) error {
+	return pipeline.ScanRows(path, func(f *pipeline.ForecastRow) error {
+		if f.Scenario != s {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(f)
+	})
+}
+
 // loadAfter reads the later audit's tables once they are checked to be
 // what its stages wrote, and records each as an input.
 func loadAfter(env *pipeline.Env, dir string) (*afterAudit, error) {
@@ -198,21 +194,14 @@ func loadAfter(env *pipeline.Env, dir string) (*afterAudit, error) {
 	files := []string{pipeline.ADUsersTable, pipeline.EntraUsersTable, pipeline.TenantTable}
 	for _, t := range files {
 		file := pipeline.FileName(t)
-		_, o := m.Output(file)
-		if o == nil {
+		if _, o := m.Output(file); o == nil {
 			return nil, fmt.Errorf("%s holds no %s: give the snapshot of a whole audit taken after the flip", dir, file)
 		}
-		if err := pipeline.CheckFresh(dir, m, file); err != nil {
-			return nil, err
-		}
-		// CheckFresh hashed the file and found the manifest's hash: the
-		// input record takes it from there rather than hashing it again.
-		path := filepath.Join(dir, file)
-		fi, err := os.Stat(path)
+		in, err := pipeline.FreshInput(dir, m, file)
 		if err != nil {
 			return nil, err
 		}
-		env.AddInput(pipeline.InputRecord{Path: path, SHA256: o.SHA256, Bytes: fi.Size()})
+		env.AddInput(in)
 	}
 	a := &afterAudit{ad: map[string]adSide{}, cloud: map[string]cloudSide{}}
 	ads, err := pipeline.ReadRows[adSide](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))

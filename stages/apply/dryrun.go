@@ -77,21 +77,10 @@ func DryRun(w io.Writer, dir string, approveAll bool) error {
 
 // decidedCounts counts the as_decided forecast approve wrote.
 func decidedCounts(dir string) (map[pipeline.CloudOutcome]int, error) {
-	r, err := pipeline.OpenReader[pipeline.ForecastRow](filepath.Join(dir, pipeline.FileName(pipeline.ForecastDecidedTable)))
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	c := map[pipeline.CloudOutcome]int{}
-	var row pipeline.ForecastRow
-	for {
-		err := r.Next(&row)
-		if err == io.EOF {
-			return c, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		c[row.Outcome]++
-	}
+	err := pipeline.ScanRows(filepath.Join(dir, pipeline.FileName(pipeline.ForecastDecidedTable)), func(r *pipeline.ForecastRow) error {
+		c[r.Outcome]++
+		return nil
+	})
+	return c, err
 }

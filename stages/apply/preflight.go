@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -175,23 +175,14 @@ func describe(dir string, s pipeline.Scenario, approvedFile string, rows []pipel
 	if err != nil {
 		return err
 	}
-	rd, err := pipeline.OpenReader[pipeline.ADUser](filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)))
-	if err != nil {
-		return err
-	}
-	defer rd.Close()
-	var u pipeline.ADUser
-	for {
-		err := rd.Next(&u)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	err = pipeline.ScanRows(filepath.Join(dir, pipeline.FileName(pipeline.ADUsersTable)), func(u *pipeline.ADUser) error {
 		for _, i := range dns[strings.ToLower(u.DN)] {
 			rows[i].InAudit = pipeline.Known(true)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range rows {
 		if !rows[i].InAudit.Valid {
@@ -236,24 +227,12 @@ func auditReadADLive(m *pipeline.Manifest) bool {
 
 // eachForecastRow calls f for every row of scenario s in a forecast file.
 func eachForecastRow(path string, s pipeline.Scenario, f func(*pipeline.ForecastRow)) error {
-	r, err := pipeline.OpenReader[pipeline.ForecastRow](path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	var row pipeline.ForecastRow
-	for {
-		err := r.Next(&row)
-		if err == io.EOF {
-			return nil
+	return pipeline.ScanRows(path, func(r *pipeline.ForecastRow) error {
+		if r.Scenario == s {
+			f(r)
 		}
-		if err != nil {
-			return err
-		}
-		if row.Scenario == s {
-			f(&row)
-		}
-	}
+		return nil
+	})
 }
 
 // valueKey is one user's attribute: the cloud object id (lower case, as
@@ -334,8 +313,6 @@ func (e *Engine) preflight(ctx context.Context, dir string, ap *Approved, flip F
 	if err := e.append(JournalEntry{Event: EventPreflight, ActionID: ap.Tenant.ActionID, Message: c.Text(), Preflight: c}); err != nil {
 		return nil, nil, &out, err
 	}
-	if flip.OnPreflight != nil {
-		flip.OnPreflight(c)
-	}
+	slog.Info("preflight", "result", c.Text())
 	return c, found, &out, nil
 }

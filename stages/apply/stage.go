@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 
@@ -94,9 +95,6 @@ type Flip struct {
 	// SkipPreflight enables the flag without the preflight
 	// (--skip-preflight): loud, and journaled.
 	SkipPreflight bool
-	// OnPreflight is told the preflight's counts (the terminal), or nil
-	// when it was skipped.
-	OnPreflight func(*PreflightCounts)
 }
 
 // Summary counts outcomes of the approved actions after a run; it is what
@@ -202,9 +200,7 @@ func (e *Engine) tenant(ctx context.Context, dir string, ap *Approved, st *Ledge
 			Message: "skipped (--skip-preflight): the switch is enabled without re-reading AD and the cloud"}); err != nil {
 			return nil, err
 		}
-		if flip.OnPreflight != nil {
-			flip.OnPreflight(nil)
-		}
+		slog.Warn("--skip-preflight: enabling the tenant flag without re-reading AD and the cloud; the journal records it")
 	} else {
 		c, found, rec, err := e.preflight(ctx, dir, ap, flip, sum)
 		out = rec

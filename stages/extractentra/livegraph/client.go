@@ -8,6 +8,7 @@ import (
 	"syncgap/pipeline"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
@@ -33,19 +34,11 @@ const sdkVersion = "1.89.0"
 // retry transport, over an HTTP transport that verifies TLS against the
 // system roots plus cfg.CAFile.
 func NewClient(cfg Config) (*Client, error) {
-	ep, err := parseEndpoint(cfg.Endpoint, cfg.AuthorityHost)
-	if err != nil {
-		return nil, err
-	}
-	base, err := baseTransport(cfg)
+	ep, base, cred, err := prepare(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	rt := newRetryTransport(base, cfg.Retry)
-	cred, err := credential(&cfg, ep, &http.Client{Transport: base, Timeout: 2 * time.Minute})
-	if err != nil {
-		return nil, err
-	}
 	// Tokens are attached only to the endpoint's host, so a next link
 	// pointing elsewhere could not carry one away.
 	auth, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{ep.scope()}, []string{ep.host})
@@ -81,6 +74,21 @@ func NewClient(cfg Config) (*Client, error) {
 		size = maxPage
 	}
 	return &Client{adapter: adapter, ep: ep, pageSize: int32(size), retry: rt}, nil
+}
+
+// prepare checks cfg's endpoint and builds the HTTP transport and the
+// credential, whose own HTTP client trusts the same roots.
+func prepare(cfg *Config) (endpoint, *http.Transport, azcore.TokenCredential, error) {
+	ep, err := parseEndpoint(cfg.Endpoint, cfg.AuthorityHost)
+	if err != nil {
+		return ep, nil, nil, err
+	}
+	base, err := baseTransport(*cfg)
+	if err != nil {
+		return ep, nil, nil, err
+	}
+	cred, err := credential(cfg, ep, &http.Client{Transport: base, Timeout: 2 * time.Minute})
+	return ep, base, cred, err
 }
 
 // maxPage is Graph's largest $top for users.

@@ -3,8 +3,6 @@ package livegraph
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -17,15 +15,7 @@ import (
 // while at hand, and a refused sign-in stops the run before anything is
 // written (docs/rules.md, "Tenant action").
 func SignIn(ctx context.Context, cfg Config) (Config, error) {
-	ep, err := parseEndpoint(cfg.Endpoint, cfg.AuthorityHost)
-	if err != nil {
-		return cfg, err
-	}
-	base, err := baseTransport(cfg)
-	if err != nil {
-		return cfg, err
-	}
-	cred, err := credential(&cfg, ep, &http.Client{Transport: base, Timeout: 2 * time.Minute})
+	ep, _, cred, err := prepare(&cfg)
 	if err != nil {
 		return cfg, err
 	}
