@@ -1,204 +1,348 @@
 // Package join pairs cloud users with AD users the way Entra Connect does:
-// by sourceAnchor, then on-premises UPN, then UPN (docs/rules.md, "Join"). Every user on
-// either side ends up in exactly the rows that explain it; nobody is dropped.
+// by sourceAnchor, then on-premises UPN, then UPN (docs/rules.md, "Join").
+// Every user on either side ends up in exactly the rows that explain it;
+// nobody is dropped.
+//
+// It works within a memory budget whatever the directory's size
+// (docs/architecture.md, "Memory"), in four passes:
+//
+//  1. the key lookups: AD keys are indexed a chunk at a time and every
+//     cloud user's keys are looked up in each chunk; each hit is an edge
+//     (cloud user, rule, AD user), collected in sorted runs;
+//  2. the decisions: the cloud table is read in order beside the merged
+//     edges, which are in the same order; the first rule with a candidate
+//     decides, and each (AD user, cloud user) pair goes, with the whole
+//     cloud row, into an external sort by AD row;
+//  3. the DNs of the AD users an anchor conflict names, if any;
+//  4. the emit: AD rows are read in order beside the sorted pairs; the
+//     cloud users no rule matched come last, in cloud order.
 package join
 
 import (
+	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"syncgap/pipeline"
 )
 
-// decision is the outcome of the join rules for one cloud user.
-type decision struct {
-	method pipeline.MatchMethod
-	cands  []int32 // AD row indexes
+// pairRow is a cloud user on its way to the AD user its deciding rule
+// named: the external sort puts these in AD order.
+type pairRow struct {
+	AD     int64                `parquet:"ad"` // AD row; the AD row count for a cloud user no rule matched
+	Cloud  int64                `parquet:"cloud"`
+	Method pipeline.MatchMethod `parquet:"method"`
+	Cands  int64                `parquet:"cands"` // AD users the deciding rule found
+	// Other is, for an anchor-decided pair with one candidate, the first
+	// other AD user the cloud UPN (OtherBy kindUPN) or on-premises UPN
+	// (kindOnPremUPN) names; -1 when none does.
+	Other   int64              `parquet:"other"`
+	OtherBy int64              `parquet:"other_by"`
+	Entra   pipeline.EntraUser `parquet:",prefix=entra_"`
 }
 
-// keyIndex maps a key to AD rows without allocating a slice per key:
-// almost every key is unique, duplicates go to a side map.
-type keyIndex struct {
-	first map[string]int32
-	more  map[string][]int32
+// pairKey orders pairs by AD row, then cloud row: an AD user's claimants
+// come in cloud table order.
+func pairKey(p *pairRow) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(p.AD)<<32|uint64(p.Cloud))
+	return string(b[:])
 }
 
-func newKeyIndex(n int) *keyIndex {
-	return &keyIndex{first: make(map[string]int32, n), more: map[string][]int32{}}
-}
+func noTie(*pairRow, *pairRow) int { return 0 }
 
-func (x *keyIndex) add(key string, i int32) {
-	if key == "" {
-		return
+func pairBytes(p *pairRow) int64 {
+	u := &p.Entra
+	n := len(p.Method) + len(u.ID) + len(u.UPN) + len(u.MobilePhone) + len(u.UsageLocation) + len(u.OnPremisesImmutableID) +
+		len(u.OnPremisesUPN) + len(u.OnPremisesSamAccountName) + len(u.OnPremisesDN) + len(u.Origin)
+	for _, s := range u.AlternateMobilePhones {
+		n += len(s) + 16
 	}
-	if _, ok := x.first[key]; !ok {
-		x.first[key] = i
-		return
+	for _, s := range u.BusinessPhones {
+		n += len(s) + 16
 	}
-	x.more[key] = append(x.more[key], i)
+	return int64(n)
 }
 
-func (x *keyIndex) lookup(key string) []int32 {
-	if key == "" {
-		return nil
+// Budget shares (docs/architecture.md, "Memory"): the key indexes and the
+// pair sort are never held at once; the edge buffer sits beside both.
+const (
+	keyShare  = 2 // budget/keyShare for one chunk of AD keys
+	edgeShare = 8
+	pairShare = 2
+)
+
+// Stats says how the join used its budget.
+type Stats struct {
+	Chunks    int // passes over the cloud keys, one per chunk of AD keys
+	EdgeRuns  int // edge runs spilled
+	PairRuns  int // pair runs spilled
+	Conflicts int // AD users an anchor conflict may name
+}
+
+// Spilled reports whether anything went to disk.
+func (s Stats) Spilled() bool { return s.Chunks > 1 || s.EdgeRuns > 0 || s.PairRuns > 0 }
+
+// joinRows joins src within budget bytes, spilling under spillParent,
+// and calls fn for every joined row in a stable order: AD users in table
+// order, each followed by the cloud users naming it (in cloud table
+// order) or alone as ad_only; then the cloud users no rule matched, in
+// cloud table order. fn must not keep the row.
+func joinRows(ctx context.Context, src source, budget int64, spillParent string, fn func(*pipeline.Joined) error) (Stats, error) {
+	var st Stats
+	spillDir := ""
+	mkSpill := func() (string, error) {
+		if spillDir == "" {
+			d, err := os.MkdirTemp(spillParent, ".syncgap-spill-")
+			if err != nil {
+				return "", fmt.Errorf("spill directory: %w", err)
+			}
+			spillDir = d
+		}
+		return spillDir, nil
 	}
-	i, ok := x.first[key]
-	if !ok {
-		return nil
+	defer func() {
+		if spillDir != "" {
+			os.RemoveAll(spillDir)
+		}
+	}()
+
+	edges := newEdgeRuns(budget/edgeShare, mkSpill)
+	adRows, chunks, err := findEdges(ctx, src, budget/keyShare, edges)
+	st.Chunks = chunks
+	if err != nil {
+		return st, err
 	}
-	return append([]int32{i}, x.more[key]...)
-}
-
-// NormUPN is the comparison form of a UPN: trimmed, case-insensitive.
-func NormUPN(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// ADKey is the part of an AD user the join rules look at. The join holds
-// keys for every AD user and reads full rows again only to emit them.
-type ADKey struct {
-	DN           string `parquet:"dn"`
-	SourceAnchor string `parquet:"source_anchor"`
-	UPN          string `parquet:"upn"`
-}
-
-// CloudRows is random access to the cloud users (a *pipeline.Table in the stage).
-type CloudRows interface {
-	Len() int
-	Row(i int, dst *pipeline.EntraUser)
-}
-
-// sliceRows is CloudRows over a slice.
-type sliceRows []pipeline.EntraUser
-
-func (s sliceRows) Len() int                           { return len(s) }
-func (s sliceRows) Row(i int, dst *pipeline.EntraUser) { *dst = s[i] }
-
-// Pairing is the join of two user sets, ready to be emitted row by row.
-type Pairing struct {
-	ad        []ADKey
-	cloud     CloudRows
-	upns      *keyIndex
-	decisions []decision
-	claimants [][]int32 // per AD row: cloud rows naming it as a candidate
-}
-
-// Compute applies the join rules. It keeps references to ad and cloud.
-func Compute(ad []ADKey, cloud CloudRows) *Pairing {
-	anchors := newKeyIndex(len(ad))
-	upns := newKeyIndex(len(ad))
-	for i := range ad {
-		anchors.add(ad[i].SourceAnchor, int32(i))
-		upns.add(NormUPN(ad[i].UPN), int32(i))
+	st.EdgeRuns = edges.Spilled()
+	it, err := edges.sorted()
+	if err != nil {
+		return st, err
 	}
-	p := &Pairing{ad: ad, cloud: cloud, upns: upns, decisions: make([]decision, cloud.Len()), claimants: make([][]int32, len(ad))}
-	var c pipeline.EntraUser
-	for ci := range cloud.Len() {
-		cloud.Row(ci, &c)
-		d := decision{method: pipeline.ByNone}
-		if !c.OnPremisesSyncEnabled.IsFalse() {
-			// The first rule that yields a candidate decides.
-			if cands := anchors.lookup(c.OnPremisesImmutableID); len(cands) > 0 {
-				d = decision{pipeline.ByAnchor, cands}
-			} else if cands := upns.lookup(NormUPN(c.OnPremisesUPN)); len(cands) > 0 {
-				d = decision{pipeline.ByOnPremisesUPN, cands}
-			} else if cands := upns.lookup(NormUPN(c.UPN)); len(cands) > 0 {
-				d = decision{pipeline.ByUPN, cands}
+	defer it.close()
+
+	pairs := pipeline.NewSorter(spillParent, budget/pairShare, pairKey, noTie, pairBytes)
+	defer pairs.Close()
+	others, err := decide(ctx, src, it, adRows, pairs)
+	if err != nil {
+		return st, err
+	}
+	it.close()
+	st.Conflicts = len(others)
+	if len(others) > 0 {
+		err := src.adDNs(func(ai int32, dn string) error {
+			if _, ok := others[ai]; ok {
+				others[ai] = strings.Clone(dn) // not the whole batch behind it
+			}
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+	}
+	err = emit(ctx, src, adRows, pairs, others, fn)
+	st.PairRuns = pairs.Runs()
+	return st, err
+}
+
+// decide reads the cloud users in order beside their edges, applies the
+// rules and adds a pair per candidate (or one unmatched row) to pairs. It
+// returns the AD rows an anchor conflict may name, for their DNs.
+func decide(ctx context.Context, src source, it *edgeIter, adRows int32, pairs *pipeline.Sorter[pairRow]) (map[int32]string, error) {
+	others := map[int32]string{}
+	var byRule [3][]int32
+	err := src.cloudRows(func(ci int32, c *pipeline.EntraUser) error {
+		if ci%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		for k := range byRule {
+			byRule[k] = byRule[k][:0]
+		}
+		for e, ok := it.peek(); ok && e.cloud() == ci; e, ok = it.peek() {
+			byRule[e.kind()] = append(byRule[e.kind()], e.ad())
+			it.advance()
+		}
+		if it.err != nil {
+			return it.err
+		}
+		if e, ok := it.peek(); ok && e.cloud() < ci {
+			return fmt.Errorf("join: cloud user %d out of order", e.cloud())
+		}
+		p := pairRow{AD: int64(adRows), Cloud: int64(ci), Method: pipeline.ByNone, Other: -1, Entra: *c}
+		// The first rule that yields a candidate decides.
+		var cands []int32
+		for k, m := range []pipeline.MatchMethod{pipeline.ByAnchor, pipeline.ByOnPremisesUPN, pipeline.ByUPN} {
+			if len(byRule[k]) > 0 {
+				p.Method, cands = m, byRule[k]
+				break
 			}
 		}
-		p.decisions[ci] = d
-		for _, a := range d.cands {
-			p.claimants[a] = append(p.claimants[a], int32(ci))
+		if len(cands) == 0 {
+			return pairs.Add(&p)
 		}
+		p.Cands = int64(len(cands))
+		if p.Method == pipeline.ByAnchor && len(cands) == 1 {
+			// The cloud UPN first, then the on-premises UPN, as the
+			// conflict note names them (docs/rules.md, "Join").
+			for _, k := range []int{kindUPN, kindOnPremUPN} {
+				if other, ok := firstOther(byRule[k], cands[0]); ok {
+					p.Other, p.OtherBy = int64(other), int64(k)
+					others[other] = ""
+					break
+				}
+			}
+		}
+		for _, ai := range cands {
+			p.AD = int64(ai)
+			if err := pairs.Add(&p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return p
+	if e, ok := it.peek(); ok {
+		return nil, fmt.Errorf("join: edge for cloud user %d beyond the cloud table", e.cloud())
+	}
+	return others, it.err
 }
 
-// Emit calls fn for every joined row in a stable order: AD users in table
-// order, each followed by the cloud users naming it (in cloud table order) or
-// alone as ad_only; then the cloud users no rule matched. nextAD must fill
-// the AD users in the order of the keys given to Compute. fn must not keep
-// the row.
-func (p *Pairing) Emit(nextAD func(*pipeline.ADUser) error, fn func(*pipeline.Joined) error) error {
-	var row pipeline.Joined
-	var ad pipeline.ADUser
-	for ai := range p.ad {
-		if err := nextAD(&ad); err != nil {
-			return fmt.Errorf("AD user %d: %w", ai, err)
+func firstOther(ads []int32, self int32) (int32, bool) {
+	for _, a := range ads {
+		if a != self {
+			return a, true
 		}
-		if ad.DN != p.ad[ai].DN {
-			return fmt.Errorf("AD users changed between reads (row %d: %q, then %q)", ai, p.ad[ai].DN, ad.DN)
+	}
+	return 0, false
+}
+
+// emit reads the AD users in order beside the sorted pairs and writes
+// every joined row.
+func emit(ctx context.Context, src source, adRows int32, pairs *pipeline.Sorter[pairRow], others map[int32]string, fn func(*pipeline.Joined) error) error {
+	r, err := src.adRows()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var (
+		next  int32 // the AD row r reads next
+		ad    pipeline.ADUser
+		row   pipeline.Joined
+		group []pairRow // the pairs of one AD user
+	)
+	readAD := func() error {
+		if err := r.Next(&ad); err == io.EOF {
+			return fmt.Errorf("AD users changed between reads: %d rows, then %d", adRows, next)
+		} else if err != nil {
+			return fmt.Errorf("AD user %d: %w", next, err)
 		}
-		if len(p.claimants[ai]) == 0 {
+		next++
+		return nil
+	}
+	adOnlyUpTo := func(end int32) error {
+		for next < end {
+			if err := readAD(); err != nil {
+				return err
+			}
 			row = pipeline.Joined{MatchStatus: pipeline.ADOnly, MatchMethod: pipeline.ByNone, AD: ad}
 			if err := fn(&row); err != nil {
 				return err
 			}
-			continue
 		}
-		for _, ci := range p.claimants[ai] {
-			row = pipeline.Joined{AD: ad}
-			p.cloud.Row(int(ci), &row.Entra)
-			row.MatchStatus, row.MatchMethod, row.Note = p.verdict(int32(ai), ci)
+		return nil
+	}
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		if err := adOnlyUpTo(int32(group[0].AD)); err != nil {
+			return err
+		}
+		if err := readAD(); err != nil {
+			return err
+		}
+		for i := range group {
+			g := &group[i]
+			row = pipeline.Joined{AD: ad, Entra: g.Entra, MatchMethod: g.Method}
+			row.MatchStatus, row.Note = verdict(g, len(group), others)
 			if err := fn(&row); err != nil {
 				return err
 			}
 		}
+		group = group[:0]
+		return nil
 	}
-	for ci := range p.cloud.Len() {
-		if len(p.decisions[ci].cands) > 0 {
-			continue
+	err = pairs.Sorted(ctx, func(p *pairRow) error {
+		if len(group) > 0 && group[0].AD != p.AD {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
-		row = pipeline.Joined{MatchStatus: pipeline.CloudOnly, MatchMethod: pipeline.ByNone}
-		p.cloud.Row(ci, &row.Entra)
-		c := &row.Entra
-		switch {
-		case c.OnPremisesSyncEnabled.IsTrue():
-			row.MatchStatus = pipeline.OrphanedSynced
-			row.Note = "synced from AD, but no AD user in the extract matches it (sync scope narrower than the extract, or deleted on-premises)"
-		case c.OnPremisesSyncEnabled.IsFalse():
-			row.Note = "cloud-only user (onPremisesSyncEnabled is false)"
-		default:
-			row.Note = "no AD user matches and the sync flag is not set"
+		if p.AD < int64(adRows) {
+			// A copy of the struct is enough: the strings of a decoded row
+			// are never reused.
+			group = append(group, *p)
+			return nil
 		}
-		if err := fn(&row); err != nil {
+		if err := adOnlyUpTo(adRows); err != nil {
 			return err
 		}
+		row = pipeline.Joined{MatchMethod: pipeline.ByNone, Entra: p.Entra}
+		row.MatchStatus, row.Note = unmatched(&row.Entra)
+		return fn(&row)
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = adOnlyUpTo(adRows)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Next(&ad); err != io.EOF {
+		return fmt.Errorf("AD users changed between reads: more than %d rows (%v)", adRows, err)
 	}
 	return nil
 }
 
-// Join joins in-memory tables; for tests and small data.
-func Join(ad []pipeline.ADUser, cloud []pipeline.EntraUser, fn func(*pipeline.Joined) error) error {
-	keys := make([]ADKey, len(ad))
-	for i := range ad {
-		keys[i] = ADKey{DN: ad[i].DN, SourceAnchor: ad[i].SourceAnchor, UPN: ad[i].UPN}
+// verdict decides the status of one pair of an AD user with claimants
+// cloud users naming it (docs/rules.md, "Join").
+func verdict(p *pairRow, claimants int, others map[int32]string) (pipeline.MatchStatus, string) {
+	switch {
+	case p.Cands > 1:
+		return pipeline.Ambiguous, fmt.Sprintf("%s rule found %d AD users for this cloud user", p.Method, p.Cands)
+	case claimants > 1:
+		return pipeline.Ambiguous, fmt.Sprintf("%d cloud users claim this AD user", claimants)
+	case p.Other >= 0:
+		key := p.Entra.UPN
+		if p.OtherBy == kindOnPremUPN {
+			key = p.Entra.OnPremisesUPN
+		}
+		return pipeline.AnchorConflict, fmt.Sprintf("matched by sourceAnchor, but cloud UPN %q names a different AD user (%s)",
+			strings.TrimSpace(key), others[int32(p.Other)])
 	}
-	i := 0
-	return Compute(keys, sliceRows(cloud)).Emit(func(u *pipeline.ADUser) error {
-		*u = ad[i]
-		i++
-		return nil
-	}, fn)
+	return pipeline.Matched, ""
 }
 
-// verdict decides the status of the pair (AD row ai, cloud row ci).
-func (p *Pairing) verdict(ai, ci int32) (pipeline.MatchStatus, pipeline.MatchMethod, string) {
-	d := p.decisions[ci]
-	if len(d.cands) > 1 {
-		return pipeline.Ambiguous, d.method, fmt.Sprintf("%s rule found %d AD users for this cloud user", d.method, len(d.cands))
+// unmatched is the status and note of a cloud user no rule matched.
+func unmatched(c *pipeline.EntraUser) (pipeline.MatchStatus, string) {
+	switch {
+	case c.OnPremisesSyncEnabled.IsTrue():
+		return pipeline.OrphanedSynced, "synced from AD, but no AD user in the extract matches it (sync scope narrower than the extract, or deleted on-premises)"
+	case c.OnPremisesSyncEnabled.IsFalse():
+		return pipeline.CloudOnly, "cloud-only user (onPremisesSyncEnabled is false)"
 	}
-	if n := len(p.claimants[ai]); n > 1 {
-		return pipeline.Ambiguous, d.method, fmt.Sprintf("%d cloud users claim this AD user", n)
-	}
-	if d.method == pipeline.ByAnchor {
-		var c pipeline.EntraUser
-		p.cloud.Row(int(ci), &c)
-		for _, key := range []string{c.UPN, c.OnPremisesUPN} {
-			for _, other := range p.upns.lookup(NormUPN(key)) {
-				if other != ai {
-					return pipeline.AnchorConflict, d.method, fmt.Sprintf("matched by sourceAnchor, but cloud UPN %q names a different AD user (%s)", strings.TrimSpace(key), p.ad[other].DN)
-				}
-			}
-		}
-	}
-	return pipeline.Matched, d.method, ""
+	return pipeline.CloudOnly, "no AD user matches and the sync flag is not set"
+}
+
+// Join joins in-memory tables with the default budget; for tests and
+// small data.
+func Join(ad []pipeline.ADUser, cloud []pipeline.EntraUser, fn func(*pipeline.Joined) error) error {
+	_, err := joinRows(context.Background(), memTables{ad, cloud}, pipeline.DefaultMemory, "", fn)
+	return err
 }

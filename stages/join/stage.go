@@ -2,6 +2,7 @@ package join
 
 import (
 	"context"
+	"log/slog"
 
 	"syncgap/pipeline"
 )
@@ -26,29 +27,15 @@ var Stage = pipeline.Def[Config, Summary]{
 }
 
 func run(ctx context.Context, env *pipeline.Env, _ Config) (Summary, error) {
-	adPath := env.Path(pipeline.FileName(pipeline.ADUsersTable))
-	keys, err := pipeline.ReadRows[ADKey](adPath)
-	if err != nil {
-		return Summary{}, err
-	}
-	cloud, err := pipeline.LoadTable[pipeline.EntraUser](env.Path(pipeline.FileName(pipeline.EntraUsersTable)))
-	if err != nil {
-		return Summary{}, err
-	}
-	defer cloud.Release()
-	pairing := Compute(keys, cloud)
-	adRows, err := pipeline.OpenReader[pipeline.ADUser](adPath)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer adRows.Close()
+	src := tableFiles{ad: env.Path(pipeline.FileName(pipeline.ADUsersTable)), cloud: env.Path(pipeline.FileName(pipeline.EntraUsersTable))}
 	w, err := pipeline.CreateTable[pipeline.Joined](env.Dir, pipeline.JoinedTable)
 	if err != nil {
 		return Summary{}, err
 	}
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("join", "rows", 0)
-	err = pairing.Emit(adRows.Next, func(j *pipeline.Joined) error {
+	budget := pipeline.MemoryFrom(ctx)
+	st, err := joinRows(ctx, src, budget, env.Dir, func(j *pipeline.Joined) error {
 		if w.Rows()%4096 == 0 {
 			prog.Add(4096)
 		}
@@ -61,6 +48,10 @@ func run(ctx context.Context, env *pipeline.Env, _ Config) (Summary, error) {
 	if err != nil {
 		w.Abort()
 		return Summary{}, err
+	}
+	if st.Spilled() {
+		slog.Info("joined within the memory budget, spilling to disk", "key_chunks", st.Chunks, "edge_runs", st.EdgeRuns,
+			"pair_runs", st.PairRuns, "budget", pipeline.SizeText(budget))
 	}
 	out, err := w.Commit()
 	if err != nil {

@@ -1,0 +1,128 @@
+package join
+
+import (
+	"context"
+	"strings"
+
+	"syncgap/pipeline"
+)
+
+// NormUPN is the comparison form of a UPN: trimmed, case-insensitive.
+func NormUPN(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// adKey is the part of an AD user the key lookups index.
+type adKey struct {
+	SourceAnchor string `parquet:"source_anchor"`
+	UPN          string `parquet:"upn"`
+}
+
+// cloudKey is the part of a cloud user the key lookups probe with.
+type cloudKey struct {
+	ImmutableID string            `parquet:"on_premises_immutable_id"`
+	OnPremUPN   string            `parquet:"on_premises_upn"`
+	UPN         string            `parquet:"upn"`
+	SyncEnabled pipeline.NullBool `parquet:"on_premises_sync_enabled"`
+}
+
+// keyIndex maps a key to AD rows without allocating a slice per key:
+// almost every key is unique, duplicates go to a side map.
+type keyIndex struct {
+	first map[string]int32
+	more  map[string][]int32
+}
+
+// newKeyIndex sizes the index for n keys: growing a map of a million
+// strings from empty rehashes it twenty times.
+func newKeyIndex(n int) *keyIndex {
+	return &keyIndex{first: make(map[string]int32, n), more: map[string][]int32{}}
+}
+
+func (x *keyIndex) add(key string, i int32) {
+	if key == "" {
+		return
+	}
+	if _, ok := x.first[key]; !ok {
+		x.first[key] = i
+		return
+	}
+	x.more[key] = append(x.more[key], i)
+}
+
+// each adds an edge for every AD row under key, in AD order.
+func (x *keyIndex) each(key string, ci int32, kind int, out *edgeRuns) error {
+	if key == "" {
+		return nil
+	}
+	i, ok := x.first[key]
+	if !ok {
+		return nil
+	}
+	if err := out.add(packEdge(ci, kind, i)); err != nil {
+		return err
+	}
+	for _, j := range x.more[key] {
+		if err := out.add(packEdge(ci, kind, j)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keyBytes is what one AD user costs in the two indexes beyond its key
+// strings: two map slots and their share of the table's growth.
+const keyBytes = 96
+
+// findEdges looks every cloud user's keys up among the AD users' and adds
+// an edge per candidate to out. The AD keys are indexed a chunk at a time,
+// as many as budget holds; the cloud keys are read once per chunk. With
+// the budget of a million-user tenant that is a single chunk.
+func findEdges(ctx context.Context, src source, budget int64, out *edgeRuns) (adRows int32, chunks int, err error) {
+	n, err := src.adCount()
+	if err != nil {
+		return 0, 0, err
+	}
+	// A chunk holds the rest of the AD users or what the budget allows,
+	// at a typical 60 bytes of keys a user.
+	size := func(done int32) int { return int(min(n-int64(done), budget/(keyBytes+60))) }
+	anchors, upns := newKeyIndex(size(0)), newKeyIndex(size(0))
+	var held int64
+	inChunk := 0
+	probe := func() error {
+		chunks++
+		err := src.cloudKeys(func(ci int32, c *cloudKey) error {
+			if c.SyncEnabled.IsFalse() {
+				return nil // no rule applies (docs/rules.md, "Join")
+			}
+			if err := anchors.each(c.ImmutableID, ci, kindAnchor, out); err != nil {
+				return err
+			}
+			if err := upns.each(NormUPN(c.OnPremUPN), ci, kindOnPremUPN, out); err != nil {
+				return err
+			}
+			return upns.each(NormUPN(c.UPN), ci, kindUPN, out)
+		})
+		anchors, upns, held, inChunk = newKeyIndex(size(adRows)), newKeyIndex(size(adRows)), 0, 0
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	err = src.adKeys(func(ai int32, k *adKey) error {
+		if ai%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		adRows = ai + 1
+		upn := NormUPN(k.UPN)
+		anchors.add(k.SourceAnchor, ai)
+		upns.add(upn, ai)
+		inChunk++
+		if held += int64(len(k.SourceAnchor)+len(upn)) + keyBytes; held >= budget {
+			return probe()
+		}
+		return nil
+	})
+	if err == nil && (inChunk > 0 || chunks == 0) {
+		err = probe()
+	}
+	return adRows, chunks, err
+}
