@@ -259,7 +259,7 @@ func (s LDAPSource) once(ctx context.Context, users *userSort) (stats LDAPStats,
 		}
 		slog.Info("search base from the rootDSE's defaultNamingContext", "server", s.Conn.Server(), "base", s.Query.Base)
 	}
-	stats, err = s.Read(ctx, conn, users.add)
+	stats, err = s.read(ctx, conn, users.dns, users.add)
 	stats.Base = s.Query.Base
 	if err != nil && conn.IsClosing() {
 		err = &connLostError{err}

@@ -24,6 +24,13 @@ import (
 // ranges (otherMobile;range=0-1499) are fetched to the end. A page that
 // takes longer than s.Conn.RequestTimeout closes the connection.
 func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeline.ADUser) error) (LDAPStats, error) {
+	dns := newDNCheck("", 0)
+	defer dns.close()
+	return s.read(ctx, conn, dns, emit)
+}
+
+// read is Read checking repeated DNs with dns.
+func (s LDAPSource) read(ctx context.Context, conn *ldap.Conn, dns *dnCheck, emit func(*pipeline.ADUser) error) (LDAPStats, error) {
 	var stats LDAPStats
 	q := s.Query.withDefaults()
 	if err := q.validate(); err != nil {
@@ -49,12 +56,13 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("extract-ad", "entries", 0)
 	defer prog.Done()
-	dns := newDNIndex()
 	var e ldif.Entry
 	handle := func(le *ldap.Entry) error {
 		stats.Entries++
 		prog.Add(1)
-		if _, dup := dns.add(le.DN, stats.Entries); dup {
+		if _, dup, err := dns.add(le.DN, stats.Entries); err != nil {
+			return err
+		} else if dup {
 			return fmt.Errorf("%s: entry %q returned twice in one search", server, le.DN)
 		}
 		toEntry(le, &e)
@@ -107,6 +115,12 @@ func (s LDAPSource) Read(ctx context.Context, conn *ldap.Conn, emit func(*pipeli
 			break
 		}
 		paging.SetCookie(cookie)
+	}
+	if later, first, found, err := dns.repeated(ctx); err != nil {
+		return stats, err
+	} else if found {
+		// The DN is not kept past the check's share of the budget.
+		return stats, fmt.Errorf("%s: one entry returned twice in one search (entries %d and %d of %d)", server, first, later, stats.Entries)
 	}
 	if stats.Users == 0 {
 		return stats, fmt.Errorf("%s: no user entries under %q matching %s among %d entries: %w",

@@ -1,14 +1,12 @@
 package extractad
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"path/filepath"
 	"strconv"
-	"unicode"
-	"unicode/utf8"
 
 	"syncgap/ldif"
 	"syncgap/pipeline"
@@ -16,12 +14,29 @@ import (
 
 // ReadLDIF streams the user entries of an LDIF export through emit as ad_users
 // rows, in file order, and returns how many it emitted. name is the file name
-// as the user gave it: errors carry it whole, origins its base name.
+// as the user gave it: errors carry it whole, origins its base name. It
+// holds a hash of every DN in memory; the stage reads within its budget.
 func ReadLDIF(r io.Reader, name string, emit func(*pipeline.ADUser) error) (int, error) {
+	dns := newDNCheck("", 0)
+	defer dns.close()
+	return readLDIF(context.Background(), r, name, dns, emit)
+}
+
+// repeatedDNError is a DN that repeats, found after the whole file was
+// read (dnCheck): the file must be read again for its text.
+type repeatedDNError struct {
+	file         string
+	later, first int // lines
+}
+
+func (e *repeatedDNError) Error() string {
+	return fmt.Sprintf("%s:%d: duplicate dn (first at line %d)", e.file, e.later, e.first)
+}
+
+func readLDIF(ctx context.Context, r io.Reader, name string, dns *dnCheck, emit func(*pipeline.ADUser) error) (int, error) {
 	rd := ldif.NewReader(r, name)
 	base := filepath.Base(name) + ":"
 	var origin []byte
-	dns := newDNIndex()
 	entries, users := 0, 0
 	for {
 		e, err := rd.Next()
@@ -34,9 +49,10 @@ func ReadLDIF(r io.Reader, name string, emit func(*pipeline.ADUser) error) (int,
 		entries++
 		// Every entry counts, not only users: a repeated DN means the file
 		// was concatenated or edited, and its users cannot be trusted.
-		if first, dup := dns.add(e.DN, e.Line); dup {
-			return users, &pipeline.ParseError{File: name, Line: e.Line,
-				Err: fmt.Errorf("duplicate dn %q (first at line %d)", e.DN, first)}
+		if first, dup, err := dns.add(e.DN, e.Line); err != nil {
+			return users, err
+		} else if dup {
+			return users, duplicateDN(name, e.Line, e.DN, first)
 		}
 		origin = strconv.AppendInt(append(origin[:0], base...), int64(e.Line), 10)
 		u, ok, err := ToADUser(e, string(origin))
@@ -55,6 +71,11 @@ func ReadLDIF(r io.Reader, name string, emit func(*pipeline.ADUser) error) (int,
 		}
 		users++
 	}
+	if later, first, found, err := dns.repeated(ctx); err != nil {
+		return users, err
+	} else if found {
+		return users, &repeatedDNError{file: name, later: later, first: first}
+	}
 	if users == 0 {
 		return 0, &pipeline.ParseError{File: name,
 			Err: fmt.Errorf("no user entries among %d entries: %w", entries, pipeline.ErrEmptyInput)}
@@ -62,45 +83,26 @@ func ReadLDIF(r io.Reader, name string, emit func(*pipeline.ADUser) error) (int,
 	return users, nil
 }
 
-// dnIndex remembers the DNs seen so far by a 128-bit hash of their lower-cased
-// text: at millions of users, keeping the DNs themselves would cost far more
-// memory, and a false duplicate is as likely as a random 128-bit collision.
-type dnIndex struct {
-	seeds   [2]maphash.Seed
-	seen    map[[2]uint64]int // hash → line of the dn
-	scratch []byte
+func duplicateDN(file string, line int, dn string, first int) error {
+	return &pipeline.ParseError{File: file, Line: line, Err: fmt.Errorf("duplicate dn %q (first at line %d)", dn, first)}
 }
 
-func newDNIndex() *dnIndex {
-	return &dnIndex{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: make(map[[2]uint64]int)}
-}
-
-// add records dn at line; for a DN seen before it returns the earlier line and true.
-func (x *dnIndex) add(dn string, line int) (int, bool) {
-	x.scratch = appendLower(x.scratch[:0], dn)
-	k := [2]uint64{maphash.Bytes(x.seeds[0], x.scratch), maphash.Bytes(x.seeds[1], x.scratch)}
-	if first, ok := x.seen[k]; ok {
-		return first, true
+// dnAtLine reads the LDIF file at path again for the DN of the entry that
+// starts at line, to name a repeat found only at the end.
+func dnAtLine(path string, line int) (string, error) {
+	f, _, src, err := openLDIF(path)
+	if err != nil {
+		return "", err
 	}
-	x.seen[k] = line
-	return 0, false
-}
-
-// appendLower appends s lower-cased; unlike strings.ToLower it reuses dst.
-func appendLower(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
+	defer f.Close()
+	rd := ldif.NewReader(src, path)
+	for {
+		e, err := rd.Next()
+		if err != nil {
+			return "", fmt.Errorf("read %s again for the dn at line %d: %w", path, line, err)
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		dst = utf8.AppendRune(dst, unicode.ToLower(r))
-		i += size
+		if e.Line == line {
+			return e.DN, nil
+		}
 	}
-	return dst
 }

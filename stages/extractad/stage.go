@@ -2,6 +2,7 @@ package extractad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -61,12 +62,19 @@ func runLDIF(ctx context.Context, env *pipeline.Env, cfg LDIFConfig) (LDIFSummar
 	hr := pipeline.NewHashingReader(pipeline.ProgressReader{R: src, P: prog})
 	users := newUserSort(ctx, env.Dir)
 	defer users.Close()
-	n, err := ReadLDIF(hr, path, func(u *pipeline.ADUser) error {
+	n, err := readLDIF(ctx, hr, path, users.dns, func(u *pipeline.ADUser) error {
 		if err := users.add(u); err != nil {
 			return err
 		}
 		return ctx.Err()
 	})
+	if rep := (*repeatedDNError)(nil); errors.As(err, &rep) {
+		dn, rerr := dnAtLine(path, rep.later)
+		if rerr != nil {
+			return LDIFSummary{}, fmt.Errorf("%w (%v)", err, rerr)
+		}
+		err = duplicateDN(path, rep.later, dn, rep.first)
+	}
 	if err != nil {
 		return LDIFSummary{}, err
 	}
@@ -97,6 +105,9 @@ func writeUsers(ctx context.Context, dir string, users *userSort) (pipeline.Outp
 		w.Abort()
 		return pipeline.OutputRecord{}, err
 	}
+	if users.dns.spilled() {
+		slog.Info("checked the DNs for repeats within the memory budget, spilling to disk", "budget", pipeline.SizeText(pipeline.MemoryFrom(ctx)))
+	}
 	if n := users.Runs(); n > 0 {
 		slog.Info("sorted the users within the memory budget, spilling to disk", "users", users.Len(), "runs", n,
 			"budget", pipeline.SizeText(pipeline.MemoryFrom(ctx)))
@@ -110,15 +121,30 @@ func writeUsers(ctx context.Context, dir string, users *userSort) (pipeline.Outp
 type userSort struct {
 	*pipeline.Sorter[pipeline.ADUser]
 	cov coverage
+	dns *dnCheck // every entry's DN, users or not
 }
 
-// sortShare is the part of the memory budget the sort buffer may hold: the
-// garbage collector needs room beside it, and the duplicate-DN index and
-// the table writer take their share.
-const sortShare = 2
+// sortShare and dnShare are the parts of the memory budget the sort
+// buffer and the repeated-DN check may hold: the garbage collector needs
+// room beside them, and the table writer takes its share.
+const (
+	sortShare = 2
+	dnShare   = 8
+)
 
 func newUserSort(ctx context.Context, dir string) *userSort {
-	return &userSort{Sorter: pipeline.NewSorter(dir, pipeline.MemoryFrom(ctx)/sortShare, foldDN, compareDN, userBytes)}
+	budget := pipeline.MemoryFrom(ctx)
+	return &userSort{Sorter: pipeline.NewSorter(dir, budget/sortShare, foldDN, compareDN, userBytes),
+		dns: newDNCheck(dir, budget/dnShare)}
+}
+
+// Close removes whatever the sort and the DN check spilled.
+func (u *userSort) Close() error {
+	err := u.dns.close()
+	if serr := u.Sorter.Close(); err == nil {
+		err = serr
+	}
+	return err
 }
 
 func (u *userSort) add(x *pipeline.ADUser) error {
