@@ -4,7 +4,7 @@ BIN     := bin/syncgap
 DEMO    := fixtures/demo
 DEMOOUT := demo-out
 
-.PHONY: all build demo test test-deps vet check-imports bench bench-graph bench-ldap samba-deps release clean
+.PHONY: all build demo test test-deps vet check-imports bench bench-graph bench-ldap bench-scale samba-deps release clean
 
 all: build
 
@@ -49,9 +49,17 @@ samba-deps:
 ## bench: per-stage wall time, throughput and peak RSS on a generated 1M-user tenant (cached in .bench/),
 ## the same work in DuckDB beside extract-entra and join + classify (ratios), then the live Graph
 ## extract of a 200,000-user tenant from the test server on loopback, and the live LDAP extract of
-## 20,000 users from a Samba DC beside ldapsearch (needs root)
+## 20,000 users from a Samba DC beside ldapsearch (needs root), and the whole audit at 1M, 3M and 10M
+## users for the time per user and peak RSS by size (bench-scale alone). The tenants are generated
+## once (1M: 0.9 GB, 3M: 3.6 GB, 10M: 12 GB of disk).
 bench: build test-deps
-	$(GO) run ./fixtures/bench -users 1000000 -graph-users 200000 -ldap-users 20000 -dir .bench -bin $(BIN)
+	$(GO) run ./fixtures/bench -users 1000000 -graph-users 200000 -ldap-users 20000 -scale $(SCALE) -dir .bench -bin $(BIN)
+
+SCALE := 1000000,3000000,10000000
+
+## bench-scale: only the audit by tenant size
+bench-scale: build
+	$(GO) run ./fixtures/bench -scale-only -scale $(SCALE) -dir .bench -bin $(BIN)
 
 ## bench-graph: only the live Graph row
 bench-graph: build
