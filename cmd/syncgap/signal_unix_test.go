@@ -40,9 +40,10 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 			sig = syscall.SIGINT
 		}
 		out := filepath.Join(work, "snap"+string(rune('a'+i)))
-		// extract-ad with a tiny budget spills into base while it runs.
+		// extract-ad and join with a tiny budget spill into base while they run.
 		spilling := []string{"extract-ad", "--memory", "256KiB", "--ldif", filepath.Join(data, "ad.ldif"), "--out", base}
-		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, spilling} {
+		joining := []string{"join", "--memory", "256KiB", "--snapshot", base}
+		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, spilling, joining} {
 			cmd := exec.Command(bin, args...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
