@@ -1,8 +1,10 @@
 package join
 
 import (
+	"bytes"
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"syncgap/pipeline"
 )
@@ -48,22 +50,72 @@ func (x *keyIndex) add(key string, i int32) {
 	x.more[key] = append(x.more[key], i)
 }
 
-// each adds an edge for every AD row under key, in AD order.
-func (x *keyIndex) each(key string, ci int32, kind int, out *edgeRuns) error {
-	if key == "" {
-		return nil
+// lookup is every AD row under key, in AD order: first, then more.
+// Indexing the map with string(key) does not allocate.
+func (x *keyIndex) lookup(key []byte) (first int32, more []int32, ok bool) {
+	if len(key) == 0 {
+		return 0, nil, false
 	}
-	i, ok := x.first[key]
-	if !ok {
-		return nil
+	if first, ok = x.first[string(key)]; ok && len(x.more) > 0 {
+		more = x.more[string(key)]
 	}
-	if err := out.add(packEdge(ci, kind, i)); err != nil {
+	return first, more, ok
+}
+
+// addEdges adds an edge of kind for cloud row ci to each AD row of a lookup.
+func addEdges(out *edgeRuns, ci int32, kind int, first int32, more []int32) error {
+	if err := out.add(packEdge(ci, kind, first)); err != nil {
 		return err
 	}
-	for _, j := range x.more[key] {
+	for _, j := range more {
 		if err := out.add(packEdge(ci, kind, j)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// appendNorm appends NormUPN(s) to dst, without allocating when s is
+// ASCII (strings.ToLower lower-cases ASCII the same way).
+func appendNorm(dst []byte, s string) []byte {
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// probe adds the edges of one cloud user's keys.
+func probe(anchors, upns *keyIndex, ci int32, c *cloudKey, scratch *[2][]byte, out *edgeRuns) error {
+	if first, more, ok := anchors.lookup([]byte(c.ImmutableID)); ok {
+		if err := addEdges(out, ci, kindAnchor, first, more); err != nil {
+			return err
+		}
+	}
+	onPrem := appendNorm(scratch[0][:0], c.OnPremUPN)
+	upn := appendNorm(scratch[1][:0], c.UPN)
+	scratch[0], scratch[1] = onPrem, upn
+	first, more, ok := upns.lookup(onPrem)
+	if ok {
+		if err := addEdges(out, ci, kindOnPremUPN, first, more); err != nil {
+			return err
+		}
+	}
+	// A synced user's two UPNs are mostly one: look it up once.
+	if !bytes.Equal(onPrem, upn) {
+		first, more, ok = upns.lookup(upn)
+	}
+	if ok {
+		return addEdges(out, ci, kindUPN, first, more)
 	}
 	return nil
 }
@@ -89,17 +141,12 @@ func findEdges(ctx context.Context, src source, budget int64, out *edgeRuns) (ad
 	inChunk := 0
 	probe := func() error {
 		chunks++
+		var scratch [2][]byte
 		err := src.cloudKeys(func(ci int32, c *cloudKey) error {
 			if c.SyncEnabled.IsFalse() {
 				return nil // no rule applies (docs/rules.md, "Join")
 			}
-			if err := anchors.each(c.ImmutableID, ci, kindAnchor, out); err != nil {
-				return err
-			}
-			if err := upns.each(NormUPN(c.OnPremUPN), ci, kindOnPremUPN, out); err != nil {
-				return err
-			}
-			return upns.each(NormUPN(c.UPN), ci, kindUPN, out)
+			return probe(anchors, upns, ci, c, &scratch, out)
 		})
 		anchors, upns, held, inChunk = newKeyIndex(size(adRows)), newKeyIndex(size(adRows)), 0, 0
 		if err == nil {

@@ -17,16 +17,16 @@ type refDecision struct {
 	cands  []int32 // AD row indexes
 }
 
-// lookup is the reference's use of the index: every AD row under key.
-func (x *keyIndex) lookup(key string) []int32 {
+// refLookup is the reference's use of the index: every AD row under key.
+func refLookup(x *keyIndex, key string) []int32 {
 	if key == "" {
 		return nil
 	}
-	i, ok := x.first[key]
+	first, ok := x.first[key]
 	if !ok {
 		return nil
 	}
-	return append([]int32{i}, x.more[key]...)
+	return append([]int32{first}, x.more[key]...)
 }
 
 // refNormUPN is the comparison form of a UPN: trimmed, case-insensitive.
@@ -76,11 +76,11 @@ func refCompute(ad []refADKey, cloud refCloudRows) *refPairing {
 		d := refDecision{method: pipeline.ByNone}
 		if !c.OnPremisesSyncEnabled.IsFalse() {
 			// The first rule that yields a candidate decides.
-			if cands := anchors.lookup(c.OnPremisesImmutableID); len(cands) > 0 {
+			if cands := refLookup(anchors, c.OnPremisesImmutableID); len(cands) > 0 {
 				d = refDecision{pipeline.ByAnchor, cands}
-			} else if cands := upns.lookup(refNormUPN(c.OnPremisesUPN)); len(cands) > 0 {
+			} else if cands := refLookup(upns, refNormUPN(c.OnPremisesUPN)); len(cands) > 0 {
 				d = refDecision{pipeline.ByOnPremisesUPN, cands}
-			} else if cands := upns.lookup(refNormUPN(c.UPN)); len(cands) > 0 {
+			} else if cands := refLookup(upns, refNormUPN(c.UPN)); len(cands) > 0 {
 				d = refDecision{pipeline.ByUPN, cands}
 			}
 		}
@@ -173,7 +173,7 @@ func (p *refPairing) verdict(ai, ci int32) (pipeline.MatchStatus, pipeline.Match
 		var c pipeline.EntraUser
 		p.cloud.Row(int(ci), &c)
 		for _, key := range []string{c.UPN, c.OnPremisesUPN} {
-			for _, other := range p.upns.lookup(refNormUPN(key)) {
+			for _, other := range refLookup(p.upns, refNormUPN(key)) {
 				if other != ai {
 					return pipeline.AnchorConflict, d.method, fmt.Sprintf("matched by sourceAnchor, but cloud UPN %q names a different AD user (%s)", strings.TrimSpace(key), p.ad[other].DN)
 				}
