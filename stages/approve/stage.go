@@ -196,7 +196,7 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 	header := fmt.Sprintf("syncgap approved changes, plan %s, signed by %s\n"+
 		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
 		"runs the same changes with a journal, resume and rollback.", hash, approver)
-	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, planfile.Slice(actions), func(a *pipeline.Action) bool { return ok[a.ActionID] })
 }
 
 // writeDecidedForecast writes the as_decided forecast: every matched value
