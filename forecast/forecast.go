@@ -20,6 +20,11 @@ import (
 // Attributes are the two the switch affects, in table order.
 var Attributes = []string{"mobile", "otherMobile"}
 
+// GapColumns are the gaps columns a forecast reads: a stream over a table
+// file need read no other (pipeline.OnlyColumns).
+var GapColumns = []string{"upn", "dn", "entra_id", "match_status", "mobile_state", "other_mobile_state", "mobile_ad", "mobile_entra",
+	"other_mobile_ad", "other_mobile_entra", "mobile_ad_e164", "mobile_entra_e164", "region"}
+
 // Value is one matched user's attribute, both sides.
 type Value struct {
 	Gap       *pipeline.Gap

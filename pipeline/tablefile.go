@@ -23,7 +23,7 @@ type TableFile[T any] struct {
 // T and returns Rows over it; nothing is held open between passes.
 func OpenTableFile[T any](path string) (*TableFile[T], error) {
 	t := &TableFile[T]{path: path}
-	r, err := t.open()
+	r, err := t.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -48,8 +48,9 @@ func (t *TableFile[T]) Len() int { return t.n }
 // Err is the error that ended the last pass, nil when it read every row.
 func (t *TableFile[T]) Err() error { return t.err }
 
-// open opens a reader over t's columns.
-func (t *TableFile[T]) open() (*Reader[T], error) {
+// Open opens a reader over t's columns, for a pass that pulls the rows
+// (Reader.Next) instead of ranging over All; the caller closes it.
+func (t *TableFile[T]) Open() (*Reader[T], error) {
 	c, err := codecOf[T]()
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func (t *TableFile[T]) open() (*Reader[T], error) {
 func (t *TableFile[T]) All() iter.Seq2[int, *T] {
 	return func(yield func(int, *T) bool) {
 		t.err = nil
-		r, err := t.open()
+		r, err := t.Open()
 		if err != nil {
 			t.err = err
 			return

@@ -202,10 +202,13 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 // writeDecidedForecast writes the as_decided forecast: every matched value
 // with the approved AD change applied, if any, and the rest as they are.
 func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, forecast.Counts, error) {
-	gaps, err := pipeline.LoadTable[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
+	// Read as the forecast goes, not held: ten million gaps rows are
+	// gigabytes (docs/architecture.md, "Memory").
+	file, err := pipeline.OpenTableFile[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}
+	gaps := file.Only(forecast.GapColumns...)
 	ok := map[string]bool{}
 	for _, a := range approvals {
 		if a.Decision == pipeline.Approve {

@@ -182,23 +182,23 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	return sum, nil
 }
 
-// forecastColumns are the gaps columns a forecast reads.
-var forecastColumns = []string{"upn", "dn", "entra_id", "match_status", "mobile_state", "other_mobile_state", "mobile_ad", "mobile_entra",
-	"other_mobile_ad", "other_mobile_entra", "mobile_ad_e164", "mobile_entra_e164", "region"}
-
 // approveAll writes the approve_all forecast through emit: every matched
 // value with the plan's AD write applied, the writes read back from the
 // plan file as the gaps are (the rows follow all of flip_now's, so they
 // take a second pass).
 func approveAll(ctx context.Context, gaps pipeline.Rows[pipeline.Gap], planPath string, emit func(*pipeline.ForecastRow) error) (forecast.Counts, error) {
-	r, err := pipeline.OpenReader[pipeline.Action](planPath)
+	plan, err := pipeline.OpenTableFile[pipeline.Action](planPath)
+	if err != nil {
+		return nil, err
+	}
+	r, err := plan.Only("action_id", "kind", "target", "dn", "attribute", "value").Open()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	writes := forecast.ReadWrites(r.Next, func(*pipeline.Action) bool { return true })
 	n := 0
-	return forecast.New().Stream(pipeline.ApproveAll, pipeline.OnlyColumns(gaps, forecastColumns...), writes, func(row *pipeline.ForecastRow, _ *pipeline.Action) error {
+	return forecast.New().Stream(pipeline.ApproveAll, pipeline.OnlyColumns(gaps, forecast.GapColumns...), writes, func(row *pipeline.ForecastRow, _ *pipeline.Action) error {
 		if n++; n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
