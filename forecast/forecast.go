@@ -10,6 +10,7 @@ package forecast
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"syncgap/phone"
@@ -18,6 +19,11 @@ import (
 
 // Attributes are the two the switch affects, in table order.
 var Attributes = []string{"mobile", "otherMobile"}
+
+// GapColumns are the gaps columns a forecast reads: a stream over a table
+// file need read no other (pipeline.OnlyColumns).
+var GapColumns = []string{"upn", "dn", "entra_id", "match_status", "mobile_state", "other_mobile_state", "mobile_ad", "mobile_entra",
+	"other_mobile_ad", "other_mobile_entra", "mobile_ad_e164", "mobile_entra_e164", "region"}
 
 // Value is one matched user's attribute, both sides.
 type Value struct {
@@ -83,7 +89,8 @@ func one(v string) []string {
 // concurrent use).
 type Forecaster struct {
 	p   *phone.Parser
-	mob [2][]string // scratch for the mobile lists of a streamed row
+	mob [2][]string          // scratch for the mobile lists of a streamed row
+	row pipeline.ForecastRow // the row a stream emits: emit must copy what it keeps
 }
 
 // New returns a Forecaster.
@@ -252,24 +259,38 @@ type key struct{ dn, attr string }
 // which is the gaps table's: the planner makes each row's actions in turn.
 // A stream walks them beside the gaps rows, comparing a DN a row where a
 // map would hash one a value: four million lookups cost a million-user
-// plan seconds.
+// plan seconds. They are held (NewWrites) or read as the stream goes
+// (ReadWrites), for a plan too large to hold.
 type Writes struct {
 	list  []*pipeline.Action
 	byKey map[key]*pipeline.Action // built on the first Lookup
+	// read, when set, fills the next action of the plan, io.EOF after the
+	// last; keep picks the writes among them.
+	read func(*pipeline.Action) error
+	keep func(*pipeline.Action) bool
 }
 
 // NewWrites picks the AD writes among actions that keep selects.
 func NewWrites(actions []pipeline.Action, keep func(*pipeline.Action) bool) *Writes {
 	w := &Writes{}
 	for i := range actions {
-		if a := &actions[i]; a.Target == pipeline.TargetAD && a.Kind.Writes() && keep(a) {
+		if a := &actions[i]; isWrite(a) && keep(a) {
 			w.list = append(w.list, a)
 		}
 	}
 	return w
 }
 
-// Len is the number of writes.
+// ReadWrites are the AD writes keep selects among the actions read fills
+// in turn (io.EOF after the last), read once by one Stream. The actions a
+// stream hands to emit are copies, valid during the call.
+func ReadWrites(read func(*pipeline.Action) error, keep func(*pipeline.Action) bool) *Writes {
+	return &Writes{read: read, keep: keep}
+}
+
+func isWrite(a *pipeline.Action) bool { return a.Target == pipeline.TargetAD && a.Kind.Writes() }
+
+// Len is the number of writes held (none for ReadWrites).
 func (w *Writes) Len() int {
 	if w == nil {
 		return 0
@@ -278,7 +299,7 @@ func (w *Writes) Len() int {
 }
 
 // Lookup is the write of dn's attribute, if any, for the odd question
-// outside a stream.
+// outside a stream; writes being read are never found.
 func (w *Writes) Lookup(dn, attr string) *pipeline.Action {
 	if w.Len() == 0 {
 		return nil
@@ -290,6 +311,54 @@ func (w *Writes) Lookup(dn, attr string) *pipeline.Action {
 		}
 	}
 	return w.byKey[key{dn, attr}]
+}
+
+// writeCursor walks Writes in order.
+type writeCursor struct {
+	w    *Writes
+	next int             // list: the index of the current write
+	cur  pipeline.Action // read: the current write
+	have bool            // read: cur holds one
+	done bool
+}
+
+// peek is the current write, nil after the last.
+func (c *writeCursor) peek() (*pipeline.Action, error) {
+	switch {
+	case c.w == nil:
+		return nil, nil
+	case c.w.read == nil:
+		if c.next < len(c.w.list) {
+			return c.w.list[c.next], nil
+		}
+		return nil, nil
+	case c.have:
+		return &c.cur, nil
+	case c.done:
+		return nil, nil
+	}
+	for {
+		c.cur = pipeline.Action{}
+		if err := c.w.read(&c.cur); err == io.EOF {
+			c.done = true
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if isWrite(&c.cur) && c.w.keep(&c.cur) {
+			c.have = true
+			return &c.cur, nil
+		}
+	}
+}
+
+// pop moves past the current write.
+func (c *writeCursor) pop() {
+	if c.w.read == nil {
+		c.next++
+	} else {
+		c.have = false
+	}
 }
 
 // ErrWritesOrder: the writes do not follow the gaps rows, so the plan was
@@ -304,42 +373,68 @@ var ErrWritesOrder = errors.New("the plan's AD writes do not follow the gaps tab
 // call (its mobile lists are reused): copy what you keep.
 func (f *Forecaster) Stream(s pipeline.Scenario, gaps pipeline.Rows[pipeline.Gap], writes *Writes, emit func(*pipeline.ForecastRow, *pipeline.Action) error) (Counts, error) {
 	counts := Counts{}
-	var list []*pipeline.Action
-	if writes != nil {
-		list = writes.list
-	}
-	next := 0
-	var r pipeline.ForecastRow // one for the stream: emit must copy what it keeps
+	cur := &writeCursor{w: writes}
+	var held [2]pipeline.Action // copies of writes being read, for the row's emits
 	for _, g := range gaps.All() {
-		vals, ok := f.scratchValues(g)
-		if !ok {
+		if g.MatchStatus != pipeline.Matched {
 			continue
 		}
 		var acts [2]*pipeline.Action // mobile, otherMobile
-		for next < len(list) && list[next].DN == g.DN {
-			if a := list[next]; a.Attribute == Attributes[0] {
-				acts[0] = a
-			} else if a.Attribute == Attributes[1] {
-				acts[1] = a
+		for {
+			a, err := cur.peek()
+			if err != nil {
+				return counts, fmt.Errorf("forecast %s: %w", s, err)
 			}
-			next++
+			if a == nil || a.DN != g.DN {
+				break
+			}
+			for k, attr := range Attributes {
+				if a.Attribute != attr {
+					continue
+				}
+				if writes.read != nil {
+					held[k] = *a
+					a = &held[k]
+				}
+				acts[k] = a
+			}
+			cur.pop()
 		}
-		for k, v := range vals {
-			apply := acts[k]
-			if s == pipeline.FlipNow {
-				apply = nil
-			}
-			r = f.Row(s, v, apply)
-			counts.Add(&r)
-			if err := emit(&r, acts[k]); err != nil {
-				return counts, err
-			}
+		if err := f.Gap(s, g, acts, counts, emit); err != nil {
+			return counts, err
 		}
 	}
-	if next < len(list) {
-		return counts, fmt.Errorf("forecast %s: %w (at %s %s)", s, ErrWritesOrder, pipeline.QuoteValues([]string{list[next].DN}), list[next].Attribute)
+	if err := pipeline.PassErr(gaps); err != nil {
+		return counts, fmt.Errorf("forecast %s: %w", s, err)
+	}
+	if a, err := cur.peek(); err != nil {
+		return counts, fmt.Errorf("forecast %s: %w", s, err)
+	} else if a != nil {
+		return counts, fmt.Errorf("forecast %s: %w (at %s %s)", s, ErrWritesOrder, pipeline.QuoteValues([]string{a.DN}), a.Attribute)
 	}
 	return counts, nil
+}
+
+// Gap forecasts scenario s for the two values of one gaps row, as Stream
+// does, with acts the AD writes (mobile, otherMobile; nil: none) the
+// scenario may apply, counting into counts. An unmatched row has none.
+func (f *Forecaster) Gap(s pipeline.Scenario, g *pipeline.Gap, acts [2]*pipeline.Action, counts Counts, emit func(*pipeline.ForecastRow, *pipeline.Action) error) error {
+	vals, ok := f.scratchValues(g)
+	if !ok {
+		return nil
+	}
+	for k, v := range vals {
+		apply := acts[k]
+		if s == pipeline.FlipNow {
+			apply = nil
+		}
+		f.row = f.Row(s, v, apply)
+		counts.Add(&f.row)
+		if err := emit(&f.row, acts[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Rows is Stream into a slice, for small inputs and tests.

@@ -119,7 +119,7 @@ func parseChanges(t *testing.T, b []byte) []change {
 func TestWriteChangesInert(t *testing.T) {
 	acts := injectionActions()
 	var buf bytes.Buffer
-	if _, err := WriteChanges(&buf, "header\nwith a second line\ndn: not a record", acts, func(*pipeline.Action) bool { return true }); err != nil {
+	if _, err := WriteChanges(&buf, "header\nwith a second line\ndn: not a record", Slice(acts), func(*pipeline.Action) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
 	got := parseChanges(t, buf.Bytes())
@@ -163,7 +163,7 @@ func TestWriteChangesKeep(t *testing.T) {
 	acts := injectionActions()
 	var buf bytes.Buffer
 	keep := func(a *pipeline.Action) bool { return a.ActionID == "idc" }
-	if _, err := WriteChanges(&buf, "h", acts, keep); err != nil {
+	if _, err := WriteChanges(&buf, "h", Slice(acts), keep); err != nil {
 		t.Fatal(err)
 	}
 	got := parseChanges(t, buf.Bytes())

@@ -44,16 +44,21 @@ func (s *Summary) Forecast(f map[pipeline.Scenario]map[pipeline.CloudOutcome]int
 // Count fills the counts by kind from actions.
 func (s *Summary) Count(actions []pipeline.Action) {
 	for i := range actions {
-		switch actions[i].Kind {
-		case pipeline.KindWrite:
-			s.Write++
-		case pipeline.KindDecide:
-			s.Decide++
-		case pipeline.KindReview:
-			s.Review++
-		case pipeline.KindRecord:
-			s.Record++
-		}
+		s.Add(&actions[i])
+	}
+}
+
+// Add counts one action by kind.
+func (s *Summary) Add(a *pipeline.Action) {
+	switch a.Kind {
+	case pipeline.KindWrite:
+		s.Write++
+	case pipeline.KindDecide:
+		s.Decide++
+	case pipeline.KindReview:
+		s.Review++
+	case pipeline.KindRecord:
+		s.Record++
 	}
 }
 

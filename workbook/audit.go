@@ -12,6 +12,9 @@ package workbook
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -78,14 +81,20 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 }
 
 // saveBook lays a new workbook out with lay, whose streamed sheets'
-// data rows go to rows, and writes it to path atomically.
+// data rows go to rows, and writes it to path atomically. The rows spill
+// into a directory beside path, removed however saveBook ends.
 func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error {
+	spill, err := os.MkdirTemp(filepath.Dir(path), ".syncgap-spill-")
+	if err != nil {
+		return fmt.Errorf("write %s: spill directory: %w", path, err)
+	}
+	defer os.RemoveAll(spill)
 	f := excelize.NewFile()
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.
 	defer f.Close()
-	rows := newRowSet()
-	defer rows.stop()
+	rows := newRowSet(spill)
+	defer rows.stop() // before the directory is removed: Windows removes no open file
 	if err := lay(f, rows); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -95,13 +104,16 @@ func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error
 			parts["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = r
 		}
 	}
-	f.SetZipWriter(zipWithRows(parts))
 	sortContentTypes(f)
 	out, err := pipeline.CreateAtomic(path)
 	if err != nil {
 		return err
 	}
-	if err := f.Write(out); err != nil {
+	// The archive goes straight into the file: File.Write would build all
+	// of it in a buffer first, as large as the workbook. WriteToBuffer
+	// hands the zip writer its buffer, which the writer leaves empty.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zipWithRows(parts)(out) })
+	if _, err := f.WriteToBuffer(); err != nil {
 		out.Abort()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -135,20 +147,30 @@ func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int, rows *rowSet) e
 	}); err != nil {
 		return err
 	}
-	s := summarize(a)
+	s, err := summarize(a)
+	if err != nil {
+		return err
+	}
 	var lay *planLayout
+	var counts planCounts
 	if p != nil {
-		if lay, err = writePlanSheets(f, st, p, maxRows); err != nil {
+		x, err := indexPlan(p, rows.dir)
+		if err != nil {
 			return err
 		}
-		if err := writeSignOff(f, st, a, p); err != nil {
+		defer x.members.Close()
+		counts = x.counts
+		if lay, err = writePlanSheets(f, st, x, maxRows); err != nil {
+			return err
+		}
+		if err := writeSignOff(f, st, a, p, counts); err != nil {
 			return fmt.Errorf("sheet %s: %w", SignOffSheet, err)
 		}
 		if _, err := f.NewSheet(SummarySheet); err != nil {
 			return err
 		}
 	}
-	if err := writeSummary(f, st, a, s, p, lay); err != nil {
+	if err := writeSummary(f, st, a, s, p, lay, counts); err != nil {
 		return fmt.Errorf("sheet %s: %w", SummarySheet, err)
 	}
 	if p != nil {
@@ -174,7 +196,7 @@ func build(f *excelize.File, a *Audit, p *PlanBook, maxRows int, rows *rowSet) e
 	}
 	// The brief is the first sheet (and so the active one) but is written
 	// last: its formulas name the Plan rows, which are known only now.
-	if err := writeBrief(f, st, a, p, s, lay); err != nil {
+	if err := writeBrief(f, st, a, p, s, lay, counts); err != nil {
 		return fmt.Errorf("sheet %s: %w", BriefSheet, err)
 	}
 	// Excel recalculates the brief's formulas on opening, since they carry

@@ -136,9 +136,8 @@ func (g *briefGrid) need(row, c1, c2 int, s string, style int) {
 
 // writeBrief lays out the Decision brief. It runs after the Plan sheets,
 // whose member rows its formulas count.
-func writeBrief(f *excelize.File, st *styles, a *Audit, p *PlanBook, s *summary, lay *planLayout) error {
+func writeBrief(f *excelize.File, st *styles, a *Audit, p *PlanBook, s *summary, lay *planLayout, c planCounts) error {
 	g := &briefGrid{f: f, st: st, lines: map[int]float64{}}
-	c := countPlan(p)
 	const (
 		left1, left2   = 1, 5  // A:E
 		right1, right2 = 7, 10 // G:J

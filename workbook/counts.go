@@ -105,12 +105,13 @@ func synced(s pipeline.MatchStatus) bool {
 	return s == pipeline.Matched || s == pipeline.AnchorConflict
 }
 
-func summarize(a *Audit) *summary {
+func summarize(a *Audit) (*summary, error) {
 	match, mob, other := newTally(matchOrder), newTally(stateOrder), newTally(stateOrder)
 	eff, risk := newTally(effectOrder), newTally(riskOrder)
 	s := &summary{Rows: a.gaps().Len(), Bypass: bypass(a.Tenant)}
 	domains := map[string]int{}
-	for _, g := range a.gaps().All() {
+	gaps := pipeline.OnlyColumns(a.gaps(), summaryColumns...)
+	for _, g := range gaps.All() {
 		if showGap(g) {
 			domains[domainOf(g.UPN)]++
 			s.Shown++
@@ -136,11 +137,18 @@ func summarize(a *Audit) *summary {
 		s.Changes.add(0, attrEffect(g.MobileState, g.MobileAD == "", g.MobileEntra == ""))
 		s.Changes.add(1, attrEffect(g.OtherMobileState, len(g.OtherMobileAD) == 0, len(g.OtherMobileEntra) == 0))
 	}
+	if err := pipeline.PassErr(gaps); err != nil {
+		return nil, err
+	}
 	s.Match, s.Mobile, s.OtherMobile = match.counts(), mob.counts(), other.counts()
 	s.Effect, s.Risk = eff.counts(), risk.counts()
 	s.Domains = topCounts(domains, maxDomains)
-	return s
+	return s, nil
 }
+
+// summaryColumns are the gaps columns summarize reads.
+var summaryColumns = []string{"upn", "match_status", "mobile_state", "other_mobile_state", "effect", "risk",
+	"mobile_ad", "mobile_entra", "other_mobile_ad", "other_mobile_entra"}
 
 // maxDomains bounds the domain table; the rest are summed as "(other domains)".
 const maxDomains = 12

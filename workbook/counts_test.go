@@ -37,7 +37,10 @@ func TestAttrEffect(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
-	s := summarize(fixtureAudit())
+	s, err := summarize(fixtureAudit())
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		got  []count
@@ -131,7 +134,11 @@ func TestNotes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := summarize(tt.a).notes(tt.a)
+			s, err := summarize(tt.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.notes(tt.a)
 			if len(got) != len(tt.want) {
 				t.Fatalf("notes = %q, want %d", got, len(tt.want))
 			}

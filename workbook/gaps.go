@@ -72,6 +72,8 @@ func writeGaps(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], m
 	// Fourteen columns print legibly only two pages wide; the UPN repeats.
 	t.pagesWide, t.wrapAll = 2, true
 	row := make([]any, 0, len(gapColumns))
+	gaps = pipeline.OnlyColumns(gaps, "upn", "dn", "match_status", "mobile_state", "other_mobile_state", "mobile_ad", "mobile_entra",
+		"other_mobile_ad", "other_mobile_entra", "effect", "risk", "timing", "region", "reason")
 	for _, g := range gaps.All() {
 		if !showGap(g) {
 			continue
@@ -81,6 +83,9 @@ func writeGaps(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], m
 			return err
 		}
 	}
+	if err := pipeline.PassErr(gaps); err != nil {
+		return err
+	}
 	return t.close()
 }
 
@@ -89,6 +94,7 @@ func writeGaps(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], m
 func writeUnmatched(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Gap], maxRows int) error {
 	t := newTableWriter(f, st, UnmatchedSheet, unmatchedColumns, maxRows)
 	row := make([]any, 0, len(unmatchedColumns))
+	gaps = pipeline.OnlyColumns(gaps, "match_status", "match_method", "upn", "dn", "entra_id", "reason")
 	for _, g := range gaps.All() {
 		if g.MatchStatus == pipeline.Matched {
 			continue
@@ -97,6 +103,9 @@ func writeUnmatched(f *excelize.File, st *styles, gaps pipeline.Rows[pipeline.Ga
 		if err := t.add(row); err != nil {
 			return err
 		}
+	}
+	if err := pipeline.PassErr(gaps); err != nil {
+		return err
 	}
 	return t.close()
 }

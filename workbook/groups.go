@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
@@ -80,6 +81,10 @@ type planGroup struct {
 	N     int    // member rows
 	Sheet string // where its row was written
 	Row   int
+
+	seq                int // 1 for the group that appeared first in the plan
+	approved, rejected map[pipeline.CloudOutcome]int
+	deletes            bool // a member's approval deletes an AD value
 }
 
 // groupRank orders groups on the sheet: riskiest first, then decisions
@@ -103,18 +108,25 @@ func groupRank(k GroupKey) [2]int {
 	return [2]int{r, kind}
 }
 
-// actionGroup is the group of p.Actions[i]: the plan's (Effects[i].Group)
-// when it gave one, else GroupOf. Rows aimed at the tenant (the switch, the
-// acknowledgement) are never grouped, whatever the plan says: each is one
-// decision, and a group of one would offer a second cell deciding it.
-func (p *PlanBook) actionGroup(i int) GroupKey {
-	if p.Actions[i].Target == pipeline.TargetTenant || !p.Actions[i].Kind.Decidable() {
+// groupOf is the group of the plan row a whose effect is e: the plan's
+// (e.Group) when it gave one, else GroupOf. Rows aimed at the tenant (the
+// switch, the acknowledgement) are never grouped, whatever the plan says:
+// each is one decision, and a group of one would offer a second cell
+// deciding it.
+func groupOf(a *pipeline.Action, e *ActionEffect) GroupKey {
+	if a.Target == pipeline.TargetTenant || !a.Kind.Decidable() {
 		return GroupKey{}
 	}
-	if i < len(p.Effects) && !p.Effects[i].Group.IsZero() {
-		return p.Effects[i].Group
+	if !e.Group.IsZero() {
+		return e.Group
 	}
-	return GroupOf(&p.Actions[i])
+	return GroupOf(a)
+}
+
+// actionGroup is the group of p.Actions[i].
+func (p *PlanBook) actionGroup(i int) GroupKey {
+	e := p.effect(i)
+	return groupOf(&p.Actions[i], &e)
 }
 
 // effect is p.Effects[i], or the zero value.
@@ -125,29 +137,10 @@ func (p *PlanBook) effect(i int) ActionEffect {
 	return ActionEffect{}
 }
 
-// groups lists the plan's groups in sheet order with their ids, and the
-// index into it of every action's group (-1: none).
-func (p *PlanBook) groups() ([]*planGroup, []int) {
-	byKey := map[GroupKey]*planGroup{}
-	var list []*planGroup
-	of := make([]int, len(p.Actions))
-	for i := range p.Actions {
-		of[i] = -1
-		if !p.Actions[i].Kind.Decidable() {
-			continue
-		}
-		k := p.actionGroup(i)
-		if k.IsZero() {
-			continue
-		}
-		g := byKey[k]
-		if g == nil {
-			g = &planGroup{Key: k}
-			byKey[k] = g
-			list = append(list, g)
-		}
-		g.N++
-	}
+// sortGroups puts groups in sheet order (riskiest first, see groupRank;
+// then attribute and op; then the order they appeared in) and numbers
+// them.
+func sortGroups(list []*planGroup) {
 	sort.SliceStable(list, func(i, j int) bool {
 		a, b := groupRank(list[i].Key), groupRank(list[j].Key)
 		if a != b {
@@ -158,18 +151,27 @@ func (p *PlanBook) groups() ([]*planGroup, []int) {
 		}
 		return list[i].Key.Op < list[j].Key.Op
 	})
-	index := map[GroupKey]int{}
 	for n, g := range list {
 		g.ID = GroupIDPrefix + strconv.Itoa(n+1)
-		index[g.Key] = n
 	}
-	for i := range p.Actions {
-		if !p.Actions[i].Kind.Decidable() {
-			continue
-		}
-		if k := p.actionGroup(i); !k.IsZero() {
-			of[i] = index[k]
-		}
+}
+
+// memberKey orders a group's member rows on the Plan sheet as sortGroups
+// orders the groups, compared bytewise: rank, attribute, op, then the
+// group's first appearance; no group (the tenant rows) sorts first. It is
+// known when the row is added, before the last group is seen, so a sort
+// that spills can use it.
+func memberKey(g *planGroup) string {
+	if g == nil {
+		return ""
 	}
-	return list, of
+	r := groupRank(g.Key)
+	b := make([]byte, 0, 2+len(g.Key.Attribute)+len(g.Key.Op)+6)
+	b = append(b, byte(1+r[0]), byte(1+r[1]))
+	b = append(b, g.Key.Attribute...)
+	b = append(b, 0)
+	b = append(b, g.Key.Op...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(g.seq))
+	return string(b)
 }

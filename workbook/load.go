@@ -60,12 +60,13 @@ func LoadAudit(dir string, m *pipeline.Manifest) (*Audit, error) {
 	if a.Tenant, err = pipeline.ReadRows[pipeline.TenantFlag](filepath.Join(dir, pipeline.FileName(pipeline.TenantTable))); err != nil {
 		return nil, err
 	}
-	// Held in Arrow memory: a million gaps rows as Go values would give
-	// the garbage collector tens of millions of pointers to scan on every
-	// cycle of a plan (docs/architecture.md, "Memory").
-	if a.Gaps, err = pipeline.LoadTable[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable))); err != nil {
+	// Not held: every pass reads the file again, so ten million gaps rows
+	// cost a batch of memory, not gigabytes (docs/architecture.md, "Memory").
+	gaps, err := pipeline.OpenTableFile[pipeline.Gap](filepath.Join(dir, pipeline.FileName(pipeline.GapsTable)))
+	if err != nil {
 		return nil, err
 	}
+	a.Gaps = gaps
 	return a, nil
 }
 

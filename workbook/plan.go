@@ -1,7 +1,9 @@
 package workbook
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -34,6 +36,13 @@ type PlanBook struct {
 	// Effects is what deciding Actions[i] does; the zero value for rows
 	// that take no decision.
 	Effects []ActionEffect
+	// Rows, when set, are the plan rows instead of Actions and Effects:
+	// read in passes, for a plan too large to hold.
+	Rows PlanRows
+	// Memory is the command's memory budget (pipeline.MemoryFrom; 0: the
+	// default): ordering the Plan sheet's rows takes a share of it before
+	// it spills to disk beside the workbook.
+	Memory int64
 	// Riskiest are the rows a board should read first, worst first (at most ten).
 	Riskiest []RiskyValue
 	// ByOU and ByCountry count users with a difference by top-level OU and
@@ -160,7 +169,7 @@ func writePlan(path string, a *Audit, p *PlanBook, maxRows int) error {
 	if p == nil {
 		return fmt.Errorf("write %s: no plan", path)
 	}
-	if len(p.Effects) != 0 && len(p.Effects) != len(p.Actions) {
+	if p.Rows == nil && len(p.Effects) != 0 && len(p.Effects) != len(p.Actions) {
 		return fmt.Errorf("write %s: %d effects for %d actions", path, len(p.Effects), len(p.Actions))
 	}
 	return writeBook(path, a, p, maxRows)
@@ -314,34 +323,19 @@ func colName(i int) string {
 }
 
 // writePlanSheets streams Plan, Plan (2), …: the group rows first, then
-// every decidable action in plan order.
-func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*planLayout, error) {
+// every decidable action in the order x sorted them (group by group, plan
+// order within).
+func writePlanSheets(f *excelize.File, st *styles, x *planIndex, maxRows int) (*planLayout, error) {
 	pt := newTableWriter(f, st, PlanSheet, planColumns, maxRows)
 	pt.protect, pt.printCols = true, planPrinted
-	groups, of := p.groups()
-	lay := &planLayout{Groups: groups}
+	lay := &planLayout{Groups: x.groups}
 	row := make([]any, len(planColumns))
 	clear := func() {
 		for i := range row {
 			row[i] = nil
 		}
 	}
-	// What the members of each group do, in words, for the group row.
-	type tally map[pipeline.CloudOutcome]int
-	approved, rejected := make([]tally, len(groups)), make([]tally, len(groups))
-	deletes := make([]bool, len(groups))
-	for i := range groups {
-		approved[i], rejected[i] = tally{}, tally{}
-	}
-	for i := range p.Actions {
-		if g := of[i]; g >= 0 {
-			e := p.effect(i)
-			approved[g][e.Approved]++
-			rejected[g][e.Rejected]++
-			deletes[g] = deletes[g] || e.Deletes
-		}
-	}
-	for n, g := range groups {
+	for _, g := range x.groups {
 		clear()
 		cell := func(v string) any { return excelize.Cell{StyleID: st.group, Value: v} }
 		for i := range planPrinted {
@@ -351,12 +345,12 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*p
 		row[pcUPN] = cell("All " + g.Key.Label(g.N) + " (each row without its own decision)")
 		row[pcDecision] = excelize.Cell{StyleID: st.groupInput}
 		row[pcComment] = excelize.Cell{StyleID: st.groupInput}
-		if deletes[n] {
+		if g.deletes {
 			row[pcDeletes] = excelize.Cell{StyleID: st.deleteFlag, Value: deletesText}
 		}
 		row[pcRisk] = riskCell(st, g.Key.Risk)
-		row[pcIfApproved] = cell(outcomeSummary(approved[n], g.N))
-		row[pcIfRejected] = cell(outcomeSummary(rejected[n], g.N))
+		row[pcIfApproved] = cell(outcomeSummary(g.approved, g.N))
+		row[pcIfRejected] = cell(outcomeSummary(g.rejected, g.N))
 		row[pcGroup] = cell(g.ID)
 		row[pcAttribute] = cell(g.Key.Attribute)
 		row[pcKind] = cell(string(g.Key.Kind))
@@ -367,13 +361,9 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*p
 		g.Sheet, g.Row = pt.sheet, pt.row
 	}
 	dec := colName(pcDecision)
-	for _, i := range memberOrder(p, of) {
-		a := &p.Actions[i]
-		e := p.effect(i)
-		deleting := e.Deletes
-		if len(p.Effects) == 0 {
-			deleting = a.Target == pipeline.TargetAD && a.Value != nil && len(a.Value) == 0
-		}
+	err := x.members.Sorted(context.Background(), func(m *memberRow) error {
+		a := &m.Action
+		e := ActionEffect{IfApproved: m.IfApproved, IfRejected: m.IfRejected, Approved: m.Approved, Rejected: m.Rejected}
 		clear()
 		upn, dn := target(a)
 		row[pcID], row[pcUPN], row[pcDN] = a.ActionID, upn, dn
@@ -388,11 +378,11 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*p
 		row[pcKind], row[pcOp] = string(a.Kind), str(string(a.Op))
 		row[pcOutApproved], row[pcOutRejected] = str(string(e.Approved)), str(string(e.Rejected))
 		var grp *planGroup
-		if g := of[i]; g >= 0 {
-			grp = groups[g]
+		if m.Group > 0 {
+			grp = x.bySeq[m.Group-1]
 			row[pcGroup] = grp.ID
 		}
-		if deleting {
+		if m.Deletes.Bool {
 			for _, c := range []int{pcID, pcUPN, pcIfApproved, pcIfRejected, pcReason, pcGroup, pcAttribute, pcADValue, pcCloudValue, pcProposed, pcKind, pcOp, pcDN} {
 				if s, ok := row[c].(string); ok || row[c] == nil {
 					row[c] = excelize.Cell{StyleID: st.deletes, Value: s}
@@ -414,10 +404,10 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*p
 		}
 		row[pcEffective] = excelize.Cell{StyleID: st.helperFormula, Formula: formula}
 		if err := pt.add(row); err != nil {
-			return nil, fmt.Errorf("sheet %s: %w", PlanSheet, err)
+			return fmt.Errorf("sheet %s: %w", PlanSheet, err)
 		}
 		if pt.row != next {
-			return nil, fmt.Errorf("sheet %s: row %d landed on %d", pt.sheet, next, pt.row)
+			return fmt.Errorf("sheet %s: row %d landed on %d", pt.sheet, next, pt.row)
 		}
 		if n := len(lay.Parts); n == 0 || lay.Parts[n-1].Sheet != pt.sheet {
 			lay.Parts = append(lay.Parts, planPart{Sheet: pt.sheet, First: pt.row, Last: pt.row})
@@ -425,25 +415,18 @@ func writePlanSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) (*p
 			lay.Parts[n-1].Last = pt.row
 		}
 		lay.Rows++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n := x.members.Runs(); n > 0 {
+		slog.Info("sorted the plan rows within the memory budget, spilling to disk", "rows", x.members.Len(), "runs", n)
 	}
 	if err := pt.close(); err != nil {
 		return nil, fmt.Errorf("sheet %s: %w", PlanSheet, err)
 	}
 	return lay, nil
-}
-
-// memberOrder lists the decidable actions in the order the Plan sheet
-// shows them: rows decided one by one (the switch, the acknowledgement)
-// first, then group by group in the group rows' order; plan order within.
-func memberOrder(p *PlanBook, of []int) []int {
-	var out []int
-	for i := range p.Actions {
-		if p.Actions[i].Kind.Decidable() {
-			out = append(out, i)
-		}
-	}
-	sort.SliceStable(out, func(x, y int) bool { return of[out[x]] < of[out[y]] })
-	return out
 }
 
 // outcomeSummary says in words what a group's rows do to the cloud, from
@@ -485,10 +468,9 @@ var outcomeForms = map[pipeline.CloudOutcome][2]string{
 func writeReviewSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) error {
 	rt := newTableWriter(f, st, ReviewSheet, reviewColumns, maxRows)
 	row := make([]any, 0, len(reviewColumns))
-	for i := range p.Actions {
-		a := &p.Actions[i]
+	err := p.each(func(a *pipeline.Action, _ *ActionEffect) error {
 		if a.Kind.Decidable() {
-			continue
+			return nil
 		}
 		row = append(row[:0], a.ActionID, string(a.Kind), str(string(a.MatchStatus)), str(a.UPN), str(a.DN),
 			str(a.Attribute), str(string(a.State)), values(a.ADValue), values(a.CloudValue),
@@ -496,41 +478,15 @@ func writeReviewSheets(f *excelize.File, st *styles, p *PlanBook, maxRows int) e
 		if err := rt.add(row); err != nil {
 			return fmt.Errorf("sheet %s: %w", ReviewSheet, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := rt.close(); err != nil {
 		return fmt.Errorf("sheet %s: %w", ReviewSheet, err)
 	}
 	return nil
-}
-
-// planCounts tallies actions for the Summary and the brief.
-type planCounts struct {
-	byKind    map[pipeline.ActionKind]int
-	adWrites  map[string]int // "attribute op" of AD actions that write
-	tenant    int            // tenant actions that write (the switch)
-	decidable int
-	deletes   int // decidable rows whose approval deletes an AD value
-}
-
-func countPlan(p *PlanBook) planCounts {
-	c := planCounts{byKind: map[pipeline.ActionKind]int{}, adWrites: map[string]int{}}
-	for i := range p.Actions {
-		a := &p.Actions[i]
-		c.byKind[a.Kind]++
-		if a.Kind.Decidable() {
-			c.decidable++
-			if p.effect(i).Deletes {
-				c.deletes++
-			}
-		}
-		switch {
-		case a.Target == pipeline.TargetTenant && a.Kind.Writes():
-			c.tenant++
-		case a.Target == pipeline.TargetAD && a.Kind.Writes():
-			c.adWrites[a.Attribute+" "+string(a.Op)]++
-		}
-	}
-	return c
 }
 
 // options are the plan's options in words: p.Options, else its parameters.
@@ -551,8 +507,7 @@ func (p *PlanBook) options() []string {
 }
 
 // planSection is the Summary's account of the plan.
-func (w *summarySheet) planSection(p *PlanBook, lay *planLayout) {
-	c := countPlan(p)
+func (w *summarySheet) planSection(p *PlanBook, lay *planLayout, c planCounts) {
 	w.blank()
 	w.line("Change plan")
 	w.line("Policy", p.Policy)
@@ -598,11 +553,10 @@ func (w *summarySheet) planSection(p *PlanBook, lay *planLayout) {
 
 // writeSignOff lays out the Sign-off sheet: what is being signed (the plan
 // hash, locked), the change record and two approvers (unlocked).
-func writeSignOff(f *excelize.File, st *styles, a *Audit, p *PlanBook) error {
+func writeSignOff(f *excelize.File, st *styles, a *Audit, p *PlanBook, c planCounts) error {
 	if _, err := f.NewSheet(SignOffSheet); err != nil {
 		return err
 	}
-	c := countPlan(p)
 	set := func(ref string, v string, style int) error {
 		if err := f.SetCellStr(SignOffSheet, ref, clip(v)); err != nil {
 			return err

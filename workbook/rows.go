@@ -1,11 +1,14 @@
 package workbook
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"encoding/xml"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,7 +28,10 @@ import (
 // sortedZip splices these rows in before the part's </sheetData>.
 //
 // The XML is compressed by a goroutine of its own while the next rows are
-// written, on the core the workbook otherwise leaves idle.
+// written, on the core the workbook otherwise leaves idle, into a spill
+// file beside the workbook: ten million users' sheets are gigabytes of XML
+// and hundreds of megabytes compressed, more than the memory budget
+// should hold (docs/architecture.md, "Memory").
 type sheetRows struct {
 	cols  []string // column letters
 	style []int    // per column: the style a plain cell gets
@@ -38,33 +44,62 @@ type sheetRows struct {
 	closed bool
 
 	// Written by the compressor; read once done has answered.
-	out  bytes.Buffer
-	fw   *flate.Writer
-	crc  uint32
-	size int64
+	spill *os.File // the raw deflate stream, from offset 0
+	out   *countingWriter
+	bw    *bufio.Writer
+	fw    *flate.Writer
+	crc   uint32
+	size  int64 // uncompressed bytes
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // rowSet is every sheetRows of one workbook: those finished, by sheet
 // name, for the zip writer to splice in, and all of them, so that their
-// compressors end however the workbook ends.
+// compressors end and their spill files close however the workbook ends.
 type rowSet struct {
 	bySheet map[string]*sheetRows
 	all     []*sheetRows
+	dir     string // where the spill files go
 }
 
-func newRowSet() *rowSet { return &rowSet{bySheet: map[string]*sheetRows{}} }
+func newRowSet(dir string) *rowSet { return &rowSet{bySheet: map[string]*sheetRows{}, dir: dir} }
 
-// stop ends every compressor still running (after an error).
+// stop ends every compressor still running (after an error) and closes
+// and removes every spill file.
 func (s *rowSet) stop() {
 	for _, r := range s.all {
 		r.stop()
+		r.release()
 	}
+}
+
+// add starts the rows of a sheet part whose columns have style.
+func (s *rowSet) add(style []int) (*sheetRows, error) {
+	r, err := newSheetRows(style, s.dir)
+	if err != nil {
+		return nil, err
+	}
+	s.all = append(s.all, r)
+	return r, nil
 }
 
 // rowFlush is how much XML sheetRows buffers before compressing it.
 const rowFlush = 256 << 10
 
-func newSheetRows(style []int) (*sheetRows, error) {
+// newSheetRows starts the rows of a sheet part, spilling into a new file
+// in dir.
+func newSheetRows(style []int, dir string) (*sheetRows, error) {
 	r := &sheetRows{style: style, cols: make([]string, len(style))}
 	for i := range style {
 		name, err := excelize.ColumnNumberToName(i + 1)
@@ -73,8 +108,16 @@ func newSheetRows(style []int) (*sheetRows, error) {
 		}
 		r.cols[i] = name
 	}
-	fw, err := flate.NewWriter(&r.out, flate.BestSpeed)
+	f, err := os.CreateTemp(dir, "rows-")
 	if err != nil {
+		return nil, fmt.Errorf("spill file: %w", err)
+	}
+	r.spill = f
+	r.out = &countingWriter{w: f}
+	r.bw = bufio.NewWriterSize(r.out, 256<<10)
+	fw, err := flate.NewWriter(r.bw, flate.BestSpeed)
+	if err != nil {
+		r.release()
 		return nil, err
 	}
 	r.fw = fw
@@ -82,6 +125,27 @@ func newSheetRows(style []int) (*sheetRows, error) {
 	r.buf = make([]byte, 0, rowFlush+rowFlush/4)
 	go r.compress()
 	return r, nil
+}
+
+// release closes and removes the spill file.
+func (r *sheetRows) release() {
+	if r.spill != nil {
+		r.spill.Close()
+		os.Remove(r.spill.Name())
+		r.spill = nil
+	}
+}
+
+// compressed is the deflate stream of the rows, for the zip writer to
+// copy, and its length.
+func (r *sheetRows) compressed() (io.Reader, int64, error) {
+	if r.spill == nil {
+		return nil, 0, fmt.Errorf("rows of %d lines: spill file already released", r.rows)
+	}
+	if _, err := r.spill.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, err
+	}
+	return io.LimitReader(r.spill, r.out.n), r.out.n, nil
 }
 
 // compress deflates the XML handed to it, in order, then ends the stream
@@ -102,6 +166,9 @@ func (r *sheetRows) compress() {
 	}
 	if err == nil {
 		err = r.fw.Flush()
+	}
+	if err == nil {
+		err = r.bw.Flush()
 	}
 	r.done <- err
 }

@@ -59,10 +59,11 @@ func sheetXML(t *testing.T, ours bool) []byte {
 	if err := sw.SetRow("A1", []any{"h1", "h2", "h3", "h4"}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := newSheetRows(styles)
+	rows, err := newSheetRows(styles, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { rows.stop(); rows.release() }()
 	for i, vals := range trickyRows(cellStyle) {
 		n := i + 2
 		height := float64(0)
@@ -139,11 +140,11 @@ func TestSheetRowsWriteWhatExcelizeWrites(t *testing.T) {
 }
 
 func TestSheetRowsRefuseWhatTheyCannotWrite(t *testing.T) {
-	r, err := newSheetRows([]int{0, 0})
+	r, err := newSheetRows([]int{0, 0}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.stop()
+	defer func() { r.stop(); r.release() }()
 	for _, vals := range [][]any{{42}, {"a", "b", "c"}, {excelize.Cell{Value: 1.5}}, {excelize.Cell{Formula: "1+1", Value: "2"}}} {
 		if err := r.add(2, vals, 0); err == nil {
 			t.Errorf("%v: written, want an error", vals)
@@ -172,10 +173,11 @@ func TestCRC32Combine(t *testing.T) {
 }
 
 func TestSplicedPartMustBeWritten(t *testing.T) {
-	rows, err := newSheetRows([]int{0})
+	rows, err := newSheetRows([]int{0}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { rows.stop(); rows.release() }()
 	if err := rows.add(2, []any{"x"}, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func (w *summarySheet) counts(title string, cs []count) (first, last int) {
 // parameters and all tenant flags. With a plan, it also accounts for the
 // plan, and "what enabling would do" is the plan's forecast, in the
 // brief's words and numbers.
-func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBook, lay *planLayout) error {
+func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBook, lay *planLayout, c planCounts) error {
 	w := &summarySheet{f: f, st: st}
 	w.row++
 	if p != nil {
@@ -145,7 +145,7 @@ func writeSummary(f *excelize.File, st *styles, a *Audit, s *summary, p *PlanBoo
 	}
 
 	if p != nil {
-		w.planSection(p, lay)
+		w.planSection(p, lay, c)
 	}
 
 	if notes := s.notes(a); len(notes) > 0 {

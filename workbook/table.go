@@ -113,12 +113,11 @@ func (t *tableWriter) start() error {
 		}
 		colStyle[i] = style
 	}
-	data, err := newSheetRows(colStyle)
+	data, err := t.st.rows.add(colStyle)
 	if err != nil {
 		return err
 	}
 	t.data = data
-	t.st.rows.all = append(t.st.rows.all, data)
 	if err := sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},

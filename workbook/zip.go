@@ -19,13 +19,15 @@ import (
 //   - excelize writes streamed worksheets while ranging over a map, so with more
 //     than one streamed sheet (Gaps and Unmatched) the order of the parts in the
 //     archive, and therefore the file's bytes, would change from run to run.
-//     sortedZip keeps each compressed part in memory and writes all parts in
-//     name order on Close, which makes the output a function of the content only.
+//     sortedZip keeps each compressed part and writes all parts in name order
+//     on Close, which makes the output a function of the content only.
 //   - archive/zip compresses at the default level, which for a 400k-row sheet is
 //     most of the write time; BestSpeed costs ~25 % in size and saves seconds.
 //
-// Memory is the compressed size of the workbook, which excelize buffers
-// once more anyway (File.WriteTo builds the whole archive in a bytes.Buffer).
+// Memory is the compressed size of the parts excelize writes (the frames,
+// styles, Summary and brief: small); the data rows stay in their spill
+// files (sheetRows), and saveBook has the archive written straight into
+// the workbook's file rather than excelize's buffer.
 type sortedZip struct {
 	w     io.Writer
 	parts []*zipPart
@@ -42,10 +44,20 @@ var _ excelize.ZipWriter = (*sortedZip)(nil)
 // zipPart is one archive member, compressed as it is written.
 type zipPart struct {
 	name string
-	data bytes.Buffer // raw deflate stream
+	// segs are the stream's parts before data, in order: a spliced
+	// part's own XML and the rows spilled to disk (see insert).
+	segs []zipSegment
+	data bytes.Buffer // raw deflate stream since the last segment
 	fw   *flate.Writer
 	crc  uint32
 	size uint64
+}
+
+// zipSegment is a piece of a part's deflate stream: in memory, or the
+// spill file of rows.
+type zipSegment struct {
+	mem  []byte
+	rows *sheetRows
 }
 
 func (p *zipPart) Write(b []byte) (int, error) {
@@ -57,17 +69,54 @@ func (p *zipPart) Write(b []byte) (int, error) {
 // insert appends rows' compressed XML to the part. Deflate streams
 // concatenate at a sync flush: the part's stream so far is flushed to a
 // byte boundary, rows' stream (itself ended by a sync flush) follows, and a
-// new compressor takes the rest of the part.
+// new compressor takes the rest of the part. The rows stay in their spill
+// file until Close copies them into the archive.
 func (p *zipPart) insert(rows *sheetRows) error {
 	if err := p.fw.Flush(); err != nil {
 		return err
 	}
-	p.data.Write(rows.out.Bytes())
+	p.segs = append(p.segs, zipSegment{mem: bytes.Clone(p.data.Bytes())}, zipSegment{rows: rows})
+	p.data.Reset()
 	p.crc = crc32Combine(p.crc, rows.crc, rows.size)
 	p.size += uint64(rows.size)
-	rows.out = bytes.Buffer{}
 	fw, err := flate.NewWriter(&p.data, flate.BestSpeed)
 	p.fw = fw
+	return err
+}
+
+// compressedSize is the length of the part's deflate stream.
+func (p *zipPart) compressedSize() uint64 {
+	n := uint64(p.data.Len())
+	for _, s := range p.segs {
+		if s.rows != nil {
+			n += uint64(s.rows.out.n)
+		} else {
+			n += uint64(len(s.mem))
+		}
+	}
+	return n
+}
+
+// writeTo copies the part's deflate stream to w.
+func (p *zipPart) writeTo(w io.Writer) error {
+	for _, s := range p.segs {
+		if s.rows == nil {
+			if _, err := w.Write(s.mem); err != nil {
+				return err
+			}
+			continue
+		}
+		r, n, err := s.rows.compressed()
+		if err != nil {
+			return err
+		}
+		if m, err := io.Copy(w, r); err != nil {
+			return err
+		} else if m != n {
+			return fmt.Errorf("zip: %s: %d bytes of rows read back, %d written", p.name, m, n)
+		}
+	}
+	_, err := w.Write(p.data.Bytes())
 	return err
 }
 
@@ -183,16 +232,16 @@ func (z *sortedZip) Close() error {
 			Name:               p.name,
 			Method:             zip.Deflate,
 			CRC32:              p.crc,
-			CompressedSize64:   uint64(p.data.Len()),
+			CompressedSize64:   p.compressedSize(),
 			UncompressedSize64: p.size,
 		})
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(p.data.Bytes()); err != nil {
+		if err := p.writeTo(w); err != nil {
 			return err
 		}
-		p.data = bytes.Buffer{} // release as we go
+		p.data, p.segs = bytes.Buffer{}, nil // release as we go
 	}
 	return zw.Close()
 }

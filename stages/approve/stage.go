@@ -196,16 +196,19 @@ func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action,
 	header := fmt.Sprintf("syncgap approved changes, plan %s, signed by %s\n"+
 		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
 		"runs the same changes with a journal, resume and rollback.", hash, approver)
-	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, planfile.Slice(actions), func(a *pipeline.Action) bool { return ok[a.ActionID] })
 }
 
 // writeDecidedForecast writes the as_decided forecast: every matched value
 // with the approved AD change applied, if any, and the rest as they are.
 func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, forecast.Counts, error) {
-	gaps, err := pipeline.LoadTable[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
+	// Read as the forecast goes, not held: ten million gaps rows are
+	// gigabytes (docs/architecture.md, "Memory").
+	file, err := pipeline.OpenTableFile[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}
+	gaps := file.Only(forecast.GapColumns...)
 	ok := map[string]bool{}
 	for _, a := range approvals {
 		if a.Decision == pipeline.Approve {

@@ -52,9 +52,14 @@ func TestForecastByStatePolicyDecision(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			book := &workbook.PlanBook{Actions: acts}
 			var rows []pipeline.ForecastRow
-			if err := brief(pipeline.Slice[pipeline.Gap]{g}, acts, book, func(r *pipeline.ForecastRow) error { rows = append(rows, forecast.Keep(r)); return nil }); err != nil {
+			keep := func(r *pipeline.ForecastRow) error { rows = append(rows, forecast.Keep(r)); return nil }
+			effects := make([]workbook.ActionEffect, len(acts))
+			if err := newBriefing(keep).row(&g, acts, effects, 0); err != nil {
+				t.Fatal(err)
+			}
+			writes := forecast.NewWrites(acts, func(*pipeline.Action) bool { return true })
+			if _, err := forecast.New().Stream(pipeline.ApproveAll, pipeline.Slice[pipeline.Gap]{g}, writes, func(r *pipeline.ForecastRow, _ *pipeline.Action) error { return keep(r) }); err != nil {
 				t.Fatal(err)
 			}
 			w := tt.want[policy]
@@ -63,8 +68,8 @@ func TestForecastByStatePolicyDecision(t *testing.T) {
 			for i, a := range acts {
 				if a.Attribute == "mobile" && a.Kind.Writes() && a.Target == pipeline.TargetAD {
 					decidable = true
-					got = outcomes{book.Effects[i].Approved, book.Effects[i].Rejected}
-					if book.Effects[i].IfApproved == "" || book.Effects[i].IfRejected == "" {
+					got = outcomes{effects[i].Approved, effects[i].Rejected}
+					if effects[i].IfApproved == "" || effects[i].IfRejected == "" {
 						t.Errorf("%s: no words for the decision", name)
 					}
 				}

@@ -24,6 +24,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"syncgap/phone"
@@ -107,10 +108,11 @@ type Stats struct {
 }
 
 // Planner builds actions row by row; it keeps the ids it issued to prove
-// they are unique.
+// they are unique, as numbers: a string set of ten million users' ids
+// would cost the garbage collector a pointer each to scan.
 type Planner struct {
 	cfg   Config
-	ids   map[string]bool
+	ids   map[uint64]struct{}
 	Stats Stats
 }
 
@@ -119,7 +121,7 @@ func NewPlanner(cfg Config) (*Planner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Planner{cfg: cfg, ids: map[string]bool{}}, nil
+	return &Planner{cfg: cfg, ids: map[uint64]struct{}{}}, nil
 }
 
 // Row appends the actions for one gaps row to out.
@@ -430,10 +432,14 @@ func (p *Planner) why(g *pipeline.Gap, s side) string {
 // identify gives a its id and refuses a repeated one.
 func (p *Planner) identify(a *pipeline.Action) error {
 	a.ActionID = planfile.ID(a)
-	if p.ids[a.ActionID] {
+	n, err := strconv.ParseUint(a.ActionID, 16, 64) // 16 hex digits: one number per id
+	if err != nil {
+		return fmt.Errorf("plan: action id %q: %w", a.ActionID, err)
+	}
+	if _, ok := p.ids[n]; ok {
 		return fmt.Errorf("plan: two actions share id %s (%s %s): the gaps table holds a duplicate row", a.ActionID, a.DN, a.Attribute)
 	}
-	p.ids[a.ActionID] = true
+	p.ids[n] = struct{}{}
 	return nil
 }
 

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"syncgap/forecast"
 	"syncgap/pipeline"
 	"syncgap/planfile"
 	"syncgap/workbook"
@@ -57,7 +60,6 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	if err != nil {
 		return none, err
 	}
-	slog.Debug("loaded the audit", "stage", "plan", "gaps", a.Gaps.Len(), "elapsed", time.Since(start).Round(time.Millisecond))
 	for _, f := range a.Tenant {
 		if strings.EqualFold(f.Feature, pipeline.BypassFeature) {
 			cfg.Bypass = f.Enabled
@@ -67,10 +69,55 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	if err != nil {
 		return none, err
 	}
-	var actions []pipeline.Action
+	// What deciding each action does goes to a table beside plan.parquet
+	// in a spill directory, removed however the stage ends: the workbook
+	// reads the two side by side (planRows).
+	spill, err := os.MkdirTemp(env.Dir, ".syncgap-spill-")
+	if err != nil {
+		return none, fmt.Errorf("plan: spill directory: %w", err)
+	}
+	defer os.RemoveAll(spill)
+	pw, err := planfile.NewWriter(env)
+	if err != nil {
+		return none, err
+	}
+	defer pw.Abort() // after Commit, a no-op
+	ew, err := pipeline.CreateTable[effectRow](spill, effectsTable)
+	if err != nil {
+		return none, err
+	}
+	defer ew.Abort()
+	fw, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastTable)
+	if err != nil {
+		return none, err
+	}
+	defer fw.Abort()
+
+	// One pass over the gaps plans each row, forecasts flip_now for it and
+	// says what deciding its actions does; nothing of it is held
+	// (docs/architecture.md, "Memory").
+	b := newBriefing(fw.Write)
+	var acts []pipeline.Action
+	var effects []workbook.ActionEffect
+	add := func(a *pipeline.Action, e *workbook.ActionEffect) error {
+		if err := pw.Add(a); err != nil {
+			return err
+		}
+		row := toEffectRow(e)
+		return ew.Write(&row)
+	}
 	for i, g := range a.Gaps.All() {
-		if actions, err = p.Row(actions, g); err != nil {
+		if acts, err = p.Row(acts[:0], g); err != nil {
 			return none, err
+		}
+		effects = slices.Grow(effects[:0], len(acts))[:len(acts)]
+		if err := b.row(g, acts, effects, p.Stats.UnknownOther); err != nil {
+			return none, err
+		}
+		for j := range acts {
+			if err := add(&acts[j], &effects[j]); err != nil {
+				return none, err
+			}
 		}
 		if i%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -78,39 +125,50 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 			}
 		}
 	}
+	if err := pipeline.PassErr(a.Gaps); err != nil {
+		return none, err
+	}
 	for _, last := range []func() (*pipeline.Action, error){p.Acknowledge, p.Tenant} {
 		a, err := last()
 		if err != nil {
 			return none, err
 		}
 		if a != nil {
-			actions = append(actions, *a)
+			e := effectOf(a, p.Stats.UnknownOther)
+			if err := add(a, &e); err != nil {
+				return none, err
+			}
 		}
 	}
+	sum, err := pw.Commit()
+	if err != nil {
+		return none, err
+	}
+	if _, err := ew.Commit(); err != nil {
+		return none, err
+	}
+	slog.Debug("planned", "stage", "plan", "actions", pw.Rows(), "elapsed", time.Since(start).Round(time.Millisecond))
+	planPath := env.Path(pipeline.FileName(pipeline.PlanTable))
+	all, err := approveAll(ctx, a.Gaps, planPath, fw.Write)
+	if err != nil {
+		return none, err
+	}
+	slog.Debug("forecast", "stage", "plan", "rows", fw.Rows(), "elapsed", time.Since(start).Round(time.Millisecond))
 
-	slog.Debug("planned", "stage", "plan", "actions", len(actions), "elapsed", time.Since(start).Round(time.Millisecond))
-	hash := planfile.Hash(env.Inputs, env.Params, actions)
 	var notes []string
 	if p.Stats.BypassOn {
 		notes = append(notes, "--enable-bypass: the tenant flag is already on, so no tenant action is planned.")
 	}
 	book := &workbook.PlanBook{
-		Policy: string(cfg.Policy), Parameters: env.Params, Hash: hash, Actions: actions,
+		Policy: string(cfg.Policy), Parameters: env.Params, Hash: sum.Hash,
+		Rows: planRows{plan: planPath, effects: filepath.Join(spill, pipeline.FileName(effectsTable))}, Memory: pipeline.MemoryFrom(ctx),
 		Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope, Notes: notes,
 		Options: cfg.Words(), UnknownOther: p.Stats.UnknownOther, UnknownOtherWithAD: p.Stats.UnknownOtherWithAD,
 	}
-	fw, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastTable)
-	if err != nil {
-		return none, err
-	}
-	defer fw.Abort() // after Commit, a no-op
-	if err := brief(a.Gaps, actions, book, fw.Write); err != nil {
-		return none, err
-	}
-	slog.Debug("forecast", "stage", "plan", "rows", fw.Rows(), "elapsed", time.Since(start).Round(time.Millisecond))
-	// The forecast's row groups encode in the background while the
+	b.finish(book, all)
+	// The forecast's last row groups encode in the background while the
 	// workbook is written: the two largest costs of a plan, on two cores.
-	if err := planfile.Write(env, a, book); err != nil {
+	if err := planfile.Publish(env, a, book, planfile.FromFile(planPath), pw.Rows()); err != nil {
 		return none, err
 	}
 	slog.Debug("wrote the plan and workbook", "stage", "plan", "elapsed", time.Since(start).Round(time.Millisecond))
@@ -119,10 +177,35 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 		return none, err
 	}
 	env.AddOutput(out)
-	sum := planfile.Summary{Hash: hash, Excluded: p.Stats.Excluded, OutOfScope: p.Stats.OutOfScope}
-	sum.Count(actions)
+	sum.Excluded, sum.OutOfScope = p.Stats.Excluded, p.Stats.OutOfScope
 	sum.Forecast(book.Forecast)
 	return sum, nil
+}
+
+// approveAll writes the approve_all forecast through emit: every matched
+// value with the plan's AD write applied, the writes read back from the
+// plan file as the gaps are (the rows follow all of flip_now's, so they
+// take a second pass).
+func approveAll(ctx context.Context, gaps pipeline.Rows[pipeline.Gap], planPath string, emit func(*pipeline.ForecastRow) error) (forecast.Counts, error) {
+	plan, err := pipeline.OpenTableFile[pipeline.Action](planPath)
+	if err != nil {
+		return nil, err
+	}
+	r, err := plan.Only("action_id", "kind", "target", "dn", "attribute", "value").Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	writes := forecast.ReadWrites(r.Next, func(*pipeline.Action) bool { return true })
+	n := 0
+	return forecast.New().Stream(pipeline.ApproveAll, pipeline.OnlyColumns(gaps, forecast.GapColumns...), writes, func(row *pipeline.ForecastRow, _ *pipeline.Action) error {
+		if n++; n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return emit(row)
+	})
 }
 
 // Words are the options in the words a board reads.
