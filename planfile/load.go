@@ -70,6 +70,7 @@ type Plan struct {
 	Actions []pipeline.Action
 	Hash    string
 	Record  *pipeline.StageRecord // the stage that wrote it
+	File    string                // plan.parquet's path
 }
 
 // Load reads a snapshot's plan after checking it is current: plan.parquet is
@@ -77,28 +78,72 @@ type Plan struct {
 // to the plan hash the manifest records. A plan that no longer matches is
 // refused (pipeline.ErrStale), never patched up.
 func Load(dir string) (*Plan, error) {
-	m, err := pipeline.LoadManifest(dir)
+	p, sum, err := record(dir)
 	if err != nil {
 		return nil, err
+	}
+	actions, err := pipeline.ReadRows[pipeline.Action](p.File)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHash(Hash(p.Record.Inputs, p.Record.Parameters, actions), sum); err != nil {
+		return nil, err
+	}
+	p.Actions = actions
+	return p, nil
+}
+
+// Scan is Load without holding the actions: it checks the plan as Load
+// does, handing each action to fn in plan order as it is hashed (valid
+// during the call, as pipeline.ScanRows gives it), and returns the Plan
+// with no Actions. Scan's refusal of a plan that does not match comes
+// after the last action: what fn made of it is for the caller to drop. A
+// plan of ten million users is gigabytes held (docs/architecture.md,
+// "Memory").
+func Scan(dir string, fn func(*pipeline.Action) error) (*Plan, error) {
+	p, sum, err := record(dir)
+	if err != nil {
+		return nil, err
+	}
+	h := NewHasher(p.Record.Inputs, p.Record.Parameters)
+	err = pipeline.ScanRows(p.File, func(a *pipeline.Action) error {
+		h.Add(a)
+		return fn(a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHash(h.Sum(), sum); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// record is the plan's manifest record, after checking the plan is fresh,
+// and the hash it records.
+func record(dir string) (*Plan, string, error) {
+	m, err := pipeline.LoadManifest(dir)
+	if err != nil {
+		return nil, "", err
 	}
 	file := pipeline.FileName(pipeline.PlanTable)
 	rec, _ := m.Output(file)
 	if rec == nil {
-		return nil, fmt.Errorf("%s: %w", dir, ErrNoPlan)
+		return nil, "", fmt.Errorf("%s: %w", dir, ErrNoPlan)
 	}
 	if err := pipeline.CheckFresh(dir, m, file); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var sum Summary
 	if err := pipeline.DecodeParams(rec.Detail, &sum); err != nil {
-		return nil, fmt.Errorf("%s: the %s record: %w", dir, rec.Stage, err)
+		return nil, "", fmt.Errorf("%s: the %s record: %w", dir, rec.Stage, err)
 	}
-	actions, err := pipeline.ReadRows[pipeline.Action](filepath.Join(dir, file))
-	if err != nil {
-		return nil, err
+	return &Plan{Hash: sum.Hash, Record: rec, File: filepath.Join(dir, file)}, sum.Hash, nil
+}
+
+func checkHash(got, want string) error {
+	if got != want {
+		return fmt.Errorf("plan.parquet hashes to %s, the manifest records %s: %w", pipeline.ShortHash(got), pipeline.ShortHash(want), pipeline.ErrStale)
 	}
-	if got := Hash(rec.Inputs, rec.Parameters, actions); got != sum.Hash {
-		return nil, fmt.Errorf("plan.parquet hashes to %s, the manifest records %s: %w", pipeline.ShortHash(got), pipeline.ShortHash(sum.Hash), pipeline.ErrStale)
-	}
-	return &Plan{Actions: actions, Hash: sum.Hash, Record: rec}, nil
+	return nil
 }

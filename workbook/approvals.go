@@ -120,6 +120,32 @@ func (s *Signed) Effective() []Decided {
 // back"), and a workbook damaged anywhere, in any part of the archive or
 // any sheet it reads, is refused whole, never read as fewer decisions.
 func ReadSigned(path string) (*Signed, error) {
+	return scanSigned(path, nil, nil)
+}
+
+// ScanSigned reads a signed workbook as ReadSigned does, within the same
+// limits, but hands each Plan row to row as it is read instead of holding
+// it: a plan of ten million users has millions of rows, more than a memory
+// budget holds (docs/architecture.md, "Memory"). The Signed it returns has
+// no Decisions or Undecided.
+//
+// Two checks that need every row are left to the caller, which can sort
+// the rows: an action id given twice, and a Group cell naming no group row
+// (Decided.Group stays empty). row is also called, with refused set, for a
+// row whose Decision cell is refused, before the refusal ends the reading,
+// so that a repeat of its id, which ReadSigned names first, can be named
+// still; row's error is what ends it. end is called once the Plan sheets
+// are read, with the error that ended the reading (nil when none) and the
+// sign-off and groups read; what it returns takes that error's place,
+// before the rest of the archive's checksums are awaited.
+func ScanSigned(path string, row func(d *Decided, refused error) error, end func(s *Signed, err error) error) (*Signed, error) {
+	if row == nil {
+		return nil, fmt.Errorf("ScanSigned: no row function")
+	}
+	return scanSigned(path, row, end)
+}
+
+func scanSigned(path string, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
 	if err := checkSignedFile(path); err != nil {
 		return nil, err
 	}
@@ -136,12 +162,18 @@ func ReadSigned(path string) (*Signed, error) {
 	if err := checkSignedInfo(path, fi); err != nil {
 		return nil, err
 	}
-	return readSigned(f, fi.Size(), path)
+	return readSignedWith(f, fi.Size(), path, row, end)
 }
 
 // readSigned reads the size bytes at r as a signed workbook; path is the
 // name errors give it.
 func readSigned(r io.ReaderAt, size int64, path string) (*Signed, error) {
+	return readSignedWith(r, size, path, nil, nil)
+}
+
+// readSignedWith is readSigned, the Plan rows going to row when it is set
+// (ScanSigned).
+func readSignedWith(r io.ReaderAt, size int64, path string, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
 	z, err := openSignedZip(r, size, path)
 	if err != nil {
 		return nil, err
@@ -177,7 +209,10 @@ func readSigned(r io.ReaderAt, size int64, path string) (*Signed, error) {
 		}
 		checked <- nil
 	}()
-	s, err := readSignedBook(b)
+	s, err := readSignedBook(b, row)
+	if end != nil {
+		err = end(s, err)
+	}
 	if err != nil {
 		stop.Store(true)
 		<-checked
@@ -193,12 +228,18 @@ func isPlanSheet(name string) bool {
 	return name == PlanSheet || strings.HasPrefix(name, PlanSheet+" (")
 }
 
-func readSignedBook(b *signedBook) (*Signed, error) {
+// readSignedBook reads the sign-off and the Plan sheets. With rowFn set
+// the rows go to it, unchecked for repeats and unresolved (ScanSigned);
+// s is returned with the error too, for ScanSigned's end.
+func readSignedBook(b *signedBook, rowFn func(*Decided, error) error) (*Signed, error) {
 	s := &Signed{}
 	if err := readSignOff(b, s); err != nil {
-		return nil, err
+		return s, err
 	}
-	r := &planReader{path: b.path, s: s, seen: map[string]string{}, groups: map[string]int{}, keys: map[GroupKey]string{}}
+	r := &planReader{path: b.path, s: s, groups: map[string]int{}, keys: map[GroupKey]string{}, rowFn: rowFn}
+	if rowFn == nil {
+		r.seen = map[string]string{}
+	}
 	found := false
 	for _, sh := range b.sheets {
 		if !isPlanSheet(sh.name) {
@@ -206,14 +247,17 @@ func readSignedBook(b *signedBook) (*Signed, error) {
 		}
 		found = true
 		if err := r.sheet(b, sh); err != nil {
-			return nil, err
+			return s, err
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", b.path, PlanSheet)
+		return s, fmt.Errorf("%s: no %q sheet: not a syncgap plan workbook", b.path, PlanSheet)
+	}
+	if rowFn != nil {
+		return s, nil
 	}
 	if err := r.resolve(); err != nil {
-		return nil, err
+		return s, err
 	}
 	return s, nil
 }
@@ -297,9 +341,10 @@ func formulaText(c sheetCell) string {
 type planReader struct {
 	path   string
 	s      *Signed
-	seen   map[string]string   // action id -> sheet!cell of its first row
-	groups map[string]int      // lower-case group id -> index in s.Groups
-	keys   map[GroupKey]string // group key -> sheet!cell of its group row
+	seen   map[string]string           // action id -> sheet!cell of its first row; nil with rowFn
+	rowFn  func(*Decided, error) error // where rows go instead of s (ScanSigned)
+	groups map[string]int              // lower-case group id -> index in s.Groups
+	keys   map[GroupKey]string         // group key -> sheet!cell of its group row
 
 	// The current sheet's columns in planRead (indices, ascending) and the
 	// hint for a formula in each.
@@ -454,20 +499,25 @@ func (r *planReader) row(sheet string, n int, cells []sheetCell, col map[string]
 	if isGroupID(id) {
 		return r.group(sheet, n, id, dec, get, at)
 	}
-	if first, dup := r.seen[id]; dup {
-		return r.cellErr(sheet, idCell, "action %s appears twice (first at %s)", id, first)
+	if r.seen != nil {
+		if first, dup := r.seen[id]; dup {
+			return r.cellErr(sheet, idCell, "action %s appears twice (first at %s)", id, first)
+		}
+		r.seen[id] = sheet + "!" + idCell
 	}
-	r.seen[id] = sheet + "!" + idCell
 	d, err := r.parseDecision(sheet, decCell, dec)
-	if err != nil {
-		return err
-	}
 	row := Decided{
 		ActionID: id, Decision: d, Comment: get(CommentTitle), Sheet: sheet, Cell: decCell, IDCell: idCell,
 		GroupID: get(GroupTitle),
 	}
 	if row.GroupID != "" {
 		row.GroupCell = at(GroupTitle)
+	}
+	if r.rowFn != nil {
+		return r.rowFn(&row, err)
+	}
+	if err != nil {
+		return err
 	}
 	if d == "" {
 		r.s.Undecided = append(r.s.Undecided, row)

@@ -70,9 +70,11 @@ func TestTinyMemoryWritesTheSameTables(t *testing.T) {
 					}
 				}
 			}
+			approveUnderBoth(t, a, filepath.Join(work, tc.name), tc.memory)
 			for snap, want := range map[string][]string{
 				b: {"sorted the users within the memory budget, spilling to disk"},
-				a: {"sorted the plan rows within the memory budget, spilling to disk"},
+				a: {"sorted the plan rows within the memory budget, spilling to disk",
+					"checked the workbook's rows against the plan within the memory budget, spilling to disk"},
 			} {
 				log, err := os.ReadFile(filepath.Join(snap, "syncgap.log"))
 				for _, w := range want {
@@ -88,5 +90,56 @@ func TestTinyMemoryWritesTheSameTables(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// approveUnderBoth signs snap's plan workbook (some rows approved, some
+// rejected, a group decided, through openpyxl) and approves it under the
+// default budget and under memory, which makes approve's sorts spill: the
+// same approvals, LDIF and forecast byte for byte, and the same refusal of
+// a workbook that repeats a row.
+func approveUnderBoth(t *testing.T, snap, prefix, memory string) {
+	t.Helper()
+	decisions, n := map[string]string{"Group 1": "Approve"}, 0
+	for _, a := range readPlan(t, snap) {
+		switch {
+		case a.Kind == pipeline.KindAcknowledge:
+			decisions[a.ActionID] = "Approve"
+		case a.Kind.Decidable():
+			decisions[a.ActionID] = []string{"Approve", "reject", ""}[n%3]
+			n++
+		}
+	}
+	book := filepath.Join(snap, "report.xlsx")
+	signed, bad := prefix+"-signed.xlsx", prefix+"-repeated.xlsx"
+	spec := map[string]any{"decisions": decisions, "approver": "Dana Whitfield", "role": "CAB chair", "date": "2026-11-23"}
+	signWorkbook(t, book, signed, spec)
+	spec["duplicate_first_row"] = true
+	signWorkbook(t, book, bad, spec)
+	sums, refusals := map[string]string{}, map[string]string{}
+	for _, mem := range []string{"1GiB", memory} {
+		mustRun(t, "approve", "--memory", mem, "--snapshot", snap, "--workbook", signed, "--replace")
+		for _, f := range []string{"approvals.parquet", "approved-changes.ldif", "forecast_as_decided.parquet"} {
+			sum, _, err := pipeline.HashFile(filepath.Join(snap, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, ok := sums[f]; ok && sum != want {
+				t.Errorf("approve: %s with --memory %s: %s, want %s", f, mem, sum, want)
+			}
+			sums[f] = sum
+		}
+		_, stderr, code := syncgap(t, "approve", "--memory", mem, "--snapshot", snap, "--workbook", bad, "--replace")
+		if code == 0 || !strings.Contains(stderr, "appears twice (first at Plan!A2)") {
+			t.Errorf("approve --memory %s of a repeated row: exit %d\n%s", mem, code, stderr)
+		}
+		refusals[mem] = stderr
+	}
+	if refusals[memory] != refusals["1GiB"] {
+		t.Errorf("approve refuses differently with --memory %s:\n%s\nwant\n%s", memory, refusals[memory], refusals["1GiB"])
+	}
+	rows, err := pipeline.ReadRows[pipeline.Approval](filepath.Join(snap, "approvals.parquet"))
+	if err != nil || len(rows) < 3 {
+		t.Errorf("%d approvals (%v)", len(rows), err)
 	}
 }

@@ -5,8 +5,7 @@ package approve
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sort"
+	"log/slog"
 	"strings"
 
 	"syncgap/forecast"
@@ -77,96 +76,81 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		return Summary{}, fmt.Errorf("approve: %s already holds approvals (approve ran %s): pass --replace to read a new signed workbook over them",
 			env.Dir, rec.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	pl, err := planfile.Load(env.Dir)
+	// Neither the plan's actions nor the workbook's rows are held: both go
+	// into one sort by action id, the plan's row first, and one pass over it
+	// checks every row against its action (docs/architecture.md, "Memory").
+	budget := pipeline.MemoryFrom(ctx)
+	byID := pipeline.NewSorter(env.Dir, budget/joinShare, func(r *joinRow) string { return r.ActionID }, func(a, b *joinRow) int { return int(a.Side - b.Side) }, joinBytes)
+	defer byID.Close()
+	var plan planFacts
+	at := int64(0)
+	pl, err := planfile.Scan(env.Dir, func(a *pipeline.Action) error {
+		plan.see(a)
+		row := planRow(a, at)
+		at++
+		return byID.Add(&row)
+	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("approve: %w", err)
 	}
-	actions, hash := pl.Actions, pl.Hash
+	hash := pl.Hash
 	in, err := pipeline.HashInput(path)
 	if err != nil {
 		return Summary{}, fmt.Errorf("approve: %w", err)
 	}
-	sum := in.SHA256
-	signed, err := workbook.ReadSigned(path)
+	byAt := pipeline.NewSorter(env.Dir, budget/joinShare, func(r *placedApproval) string { return r.key() }, func(*placedApproval, *placedApproval) int { return 0 }, placedBytes)
+	defer byAt.Close()
+	j := &joiner{path: path, hash: hash, sum: in.SHA256, plan: &plan, out: byAt, counts: map[pipeline.Decision]int{}}
+	seq := int64(0)
+	signed, err := workbook.ScanSigned(path, func(d *workbook.Decided, refused error) error {
+		row := bookRow(d, seq)
+		seq++
+		if err := byID.Add(&row); err != nil {
+			return err
+		}
+		return refused
+	}, func(s *workbook.Signed, err error) error {
+		return j.join(ctx, byID, s, err)
+	})
 	if err != nil {
 		return Summary{}, err
+	}
+	if n := byID.Runs() + byAt.Runs(); n > 0 {
+		slog.Info("checked the workbook's rows against the plan within the memory budget, spilling to disk", "rows", byID.Len(), "runs", n,
+			"budget", pipeline.SizeText(budget))
 	}
 	if signed.PlanHash != hash {
 		return Summary{}, &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: signed.PlanHashCell,
 			Err: fmt.Errorf("plan hash %s is not this snapshot's plan (%s): the workbook belongs to another plan", pipeline.ShortHash(signed.PlanHash), pipeline.ShortHash(hash))}
 	}
-	index := make(map[string]int, len(actions))
-	decidable := 0
-	for i := range actions {
-		index[actions[i].ActionID] = i
-		if actions[i].Kind.Decidable() {
-			decidable++
-		}
-	}
-	type row = decidedRow
 	if err := checkSignOff(path, signed); err != nil {
 		return Summary{}, err
 	}
-	// An id the plan does not know, even on an undecided row, means the
-	// workbook was edited where it should not be: refuse it all.
-	for _, d := range append(slices.Clone(signed.Decisions), signed.Undecided...) {
-		if _, ok := index[d.ActionID]; !ok {
-			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.IDCell, Err: fmt.Errorf("action %q is not in this plan", d.ActionID)}
-		}
-	}
-	// A row belongs to the group of its kind, attribute, op and risk: a
-	// group cell edited to name another group would let that group's
-	// decision reach a row the board never saw in it.
-	for _, d := range append(slices.Clone(signed.Decisions), signed.Undecided...) {
-		a := &actions[index[d.ActionID]]
-		if d.GroupID != "" && d.Group != workbook.GroupOf(a) {
-			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.GroupCell,
-				Err: fmt.Errorf("action %s is in %s (%s), but its group is %s: the Group cell was changed", d.ActionID, d.GroupID, d.Group, workbook.GroupOf(a))}
-		}
-	}
-	first, second := signed.Approvers[0], signed.Approvers[1]
-	decided := signed.Effective() // member rows win; else their group's decision
-	rows := make([]row, 0, len(decided))
-	counts := map[pipeline.Decision]int{}
-	byGroup := 0
-	for _, d := range decided {
-		i := index[d.ActionID]
-		if !actions[i].Kind.Decidable() {
-			return Summary{}, &pipeline.CellError{File: path, Sheet: d.Sheet, Cell: d.Cell,
-				Err: fmt.Errorf("action %s is a %s row: it takes no decision", d.ActionID, actions[i].Kind)}
-		}
-		counts[d.Decision]++
-		if d.ByGroup {
-			byGroup++
-		}
-		rows = append(rows, row{i, pipeline.Approval{
-			ActionID: d.ActionID, Decision: d.Decision, Approver: first.Name, ApproverRole: first.Role,
-			SignedOn: first.Date, Comment: d.Comment, PlanHash: hash, WorkbookSHA256: sum,
-			Cell: d.From, ByGroup: pipeline.Known(d.ByGroup),
-			SecondApprover: second.Name, SecondApproverRole: second.Role, SecondSignedOn: second.Date, ChangeID: signed.ChangeID,
-		}})
-	}
-	if err := checkAcknowledged(path, actions, rows2decisions(rows)); err != nil {
+	if err := j.refusal(); err != nil {
 		return Summary{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
 	// Plan order, whatever order the rows had in the workbook.
-	sort.Slice(rows, func(i, j int) bool { return rows[i].at < rows[j].at })
-	approvals := make([]pipeline.Approval, len(rows))
-	for i := range rows {
-		approvals[i] = rows[i].a
-	}
-	out, err := pipeline.WriteTable(env.Dir, pipeline.ApprovalsTable, approvals)
+	w, err := pipeline.CreateTable[pipeline.Approval](env.Dir, pipeline.ApprovalsTable)
 	if err != nil {
 		return Summary{}, err
 	}
-	ldif, err := writeApprovedChanges(env.Dir, hash, first.Name+" and "+second.Name, actions, approvals)
+	if err := byAt.Sorted(ctx, func(p *placedApproval) error { return w.Write(&p.A) }); err != nil {
+		w.Abort()
+		return Summary{}, err
+	}
+	out, err := w.Commit()
 	if err != nil {
 		return Summary{}, err
 	}
-	fc, fcCounts, err := writeDecidedForecast(env, actions, approvals)
+	first, second := signed.Approvers[0], signed.Approvers[1]
+	ldif, err := writeApprovedChanges(env, pl.File, hash, first.Name+" and "+second.Name)
+	if err != nil {
+		return Summary{}, err
+	}
+	fc, fcCounts, err := writeDecidedForecast(env, pl.File)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -176,7 +160,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	env.AddOutput(fc)
 	s := Summary{
 		PlanHash: hash, Approver: first.Name, SecondApprover: second.Name, ChangeID: signed.ChangeID,
-		Approved: counts[pipeline.Approve], Rejected: counts[pipeline.Reject], Undecided: decidable - len(rows), ByGroup: byGroup,
+		Approved: j.counts[pipeline.Approve], Rejected: j.counts[pipeline.Reject], Undecided: plan.decidable - j.decided, ByGroup: j.byGroup,
 	}
 	s.forecast(fcCounts)
 	return s, nil
@@ -186,89 +170,79 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 // apply with ldapmodify or ldifde instead of syncgap apply.
 const ApprovedChangesFile = "approved-changes.ldif"
 
-func writeApprovedChanges(dir, hash, approver string, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, error) {
-	ok := map[string]bool{}
-	for _, a := range approvals {
-		if a.Decision == pipeline.Approve {
-			ok[a.ActionID] = true
-		}
-	}
+func writeApprovedChanges(env *pipeline.Env, planPath, hash, approver string) (pipeline.OutputRecord, error) {
 	header := fmt.Sprintf("syncgap approved changes, plan %s, signed by %s\n"+
 		"Only the AD changes the change board approved, in compare-and-swap form. syncgap apply\n"+
 		"runs the same changes with a journal, resume and rollback.", hash, approver)
-	return planfile.WriteChangesFile(dir, ApprovedChangesFile, header, planfile.Slice(actions), func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	m, err := openApproved(env)
+	if err != nil {
+		return pipeline.OutputRecord{}, err
+	}
+	defer m.close()
+	ok := false
+	// Every action passes the approvals' cursor, whether or not the LDIF
+	// asks about it.
+	actions := func(fn func(*pipeline.Action) error) error {
+		return planfile.FromFile(planPath)(func(a *pipeline.Action) error {
+			ok = m.approved(a)
+			return fn(a)
+		})
+	}
+	out, err := planfile.WriteChangesFile(env.Dir, ApprovedChangesFile, header, actions, func(*pipeline.Action) bool { return ok })
+	if err == nil {
+		err = m.end()
+	}
+	return out, err
 }
 
 // writeDecidedForecast writes the as_decided forecast: every matched value
 // with the approved AD change applied, if any, and the rest as they are.
-func writeDecidedForecast(env *pipeline.Env, actions []pipeline.Action, approvals []pipeline.Approval) (pipeline.OutputRecord, forecast.Counts, error) {
+func writeDecidedForecast(env *pipeline.Env, planPath string) (pipeline.OutputRecord, forecast.Counts, error) {
 	// Read as the forecast goes, not held: ten million gaps rows are
-	// gigabytes (docs/architecture.md, "Memory").
+	// gigabytes (docs/architecture.md, "Memory"); so are the plan's
+	// actions, read back beside them as plan does for approve_all.
 	file, err := pipeline.OpenTableFile[pipeline.Gap](env.Path(pipeline.FileName(pipeline.GapsTable)))
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}
 	gaps := file.Only(forecast.GapColumns...)
-	ok := map[string]bool{}
-	for _, a := range approvals {
-		if a.Decision == pipeline.Approve {
-			ok[a.ActionID] = true
-		}
+	plan, err := pipeline.OpenTableFile[pipeline.Action](planPath)
+	if err != nil {
+		return pipeline.OutputRecord{}, nil, err
 	}
-	writes := forecast.NewWrites(actions, func(a *pipeline.Action) bool { return ok[a.ActionID] })
+	r, err := plan.Only("action_id", "kind", "target", "dn", "attribute", "value").Open()
+	if err != nil {
+		return pipeline.OutputRecord{}, nil, err
+	}
+	defer r.Close()
+	m, err := openApproved(env)
+	if err != nil {
+		return pipeline.OutputRecord{}, nil, err
+	}
+	defer m.close()
+	ok := false
+	read := func(a *pipeline.Action) error {
+		err := r.Next(a)
+		if err == nil {
+			ok = m.approved(a)
+		}
+		return err
+	}
+	writes := forecast.ReadWrites(read, func(*pipeline.Action) bool { return ok })
 	w, err := pipeline.CreateTable[pipeline.ForecastRow](env.Dir, pipeline.ForecastDecidedTable)
 	if err != nil {
 		return pipeline.OutputRecord{}, nil, err
 	}
 	counts, err := forecast.New().Stream(pipeline.AsDecided, gaps, writes, func(r *pipeline.ForecastRow, _ *pipeline.Action) error { return w.Write(r) })
+	if err == nil {
+		err = m.err
+	}
 	if err != nil {
 		w.Abort()
 		return pipeline.OutputRecord{}, nil, err
 	}
 	out, err := w.Commit()
 	return out, counts, err
-}
-
-// decidedRow is an approval and where its action is in the plan.
-type decidedRow struct {
-	at int
-	a  pipeline.Approval
-}
-
-func rows2decisions(rows []decidedRow) map[string]pipeline.Approval {
-	m := make(map[string]pipeline.Approval, len(rows))
-	for _, r := range rows {
-		m[r.a.ActionID] = r.a
-	}
-	return m
-}
-
-// checkAcknowledged refuses an approved tenant action while the row about
-// the AlternateMobilePhones nobody can read is not approved: approving the
-// switch means accepting that it overwrites them (docs/rules.md, "Approve").
-func checkAcknowledged(path string, actions []pipeline.Action, decided map[string]pipeline.Approval) error {
-	var tenant, ack *pipeline.Action
-	for i := range actions {
-		switch a := &actions[i]; {
-		case a.Kind == pipeline.KindAcknowledge:
-			ack = a
-		case a.Target == pipeline.TargetTenant && a.Kind.Writes():
-			tenant = a
-		}
-	}
-	if tenant == nil || ack == nil {
-		return nil
-	}
-	t, ok := decided[tenant.ActionID]
-	if !ok || t.Decision != pipeline.Approve {
-		return nil
-	}
-	if k, ok := decided[ack.ActionID]; ok && k.Decision == pipeline.Approve {
-		return nil
-	}
-	sheet, cell, _ := strings.Cut(t.Cell, "!")
-	return &pipeline.CellError{File: path, Sheet: sheet, Cell: cell,
-		Err: fmt.Errorf("the tenant action is approved, but the row on AlternateMobilePhones that cannot be read (action %s) is not: approve both, or neither", ack.ActionID)}
 }
 
 // checkSignOff refuses a sign-off without two approvers, each with a name
