@@ -608,8 +608,9 @@ const (
 	MaxCellChars = 32_767
 	// MaxSignedRows is the most action and group rows the Plan sheets may
 	// hold together: a million users with a difference on both attributes
-	// make two million. Each row read is held (a few hundred bytes), so
-	// this bounds what a workbook of tiny rows costs.
+	// make two million. ReadSigned holds each row read (a few hundred
+	// bytes), so this bounds what a workbook of tiny rows costs it;
+	// ScanSigned holds none.
 	MaxSignedRows = 4 << 20
 	// MaxSignedComments is the most bytes all Comment cells together may
 	// hold; they are held too.

@@ -13,10 +13,12 @@ import (
 )
 
 // joinShare is the share of the memory budget each of approve's two sorts
-// may buffer before it spills: both hold rows at once while the first is
-// merged into the second, and the signed workbook's shared strings and the
-// readers take the rest.
-const joinShare = 4
+// may buffer before it spills, an eighth as for plan's sort of the Plan
+// rows: both hold rows while the first is merged into the second, the
+// garbage collector lets the heap grow to twice what is live, and the
+// signed workbook's shared strings and the readers take the rest
+// (docs/architecture.md, "Memory").
+const joinShare = 8
 
 // Sides of a joinRow: the plan's row of an action sorts before the
 // workbook's rows naming it.

@@ -252,7 +252,7 @@ func TestJoinMatchesReference(t *testing.T) {
 		actions, s, rows, refusedAt := board(rng)
 		ref := *s
 		want, wantErr := reference(actions, &ref, rows, refusedAt)
-		for _, budget := range []int64{pipeline.DefaultMemory, 16 << 10} {
+		for _, budget := range []int64{pipeline.DefaultMemory, 32 << 10} {
 			got, runs, err := joined(t, actions, s, rows, refusedAt, budget)
 			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 				t.Fatalf("trial %d, budget %d: refusal %v, want %v", trial, budget, err, wantErr)

@@ -110,6 +110,9 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		}
 		return refused
 	}, func(s *workbook.Signed, err error) error {
+		if err != nil && seq == 0 {
+			return err // refused before any row: no repeat to name first
+		}
 		return j.join(ctx, byID, s, err)
 	})
 	if err != nil {
@@ -119,6 +122,8 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		slog.Info("checked the workbook's rows against the plan within the memory budget, spilling to disk", "rows", byID.Len(), "runs", n,
 			"budget", pipeline.SizeText(budget))
 	}
+	// Its rows are done with: what it holds goes before the forecast reads.
+	byID.Close()
 	if signed.PlanHash != hash {
 		return Summary{}, &pipeline.CellError{File: path, Sheet: workbook.SignOffSheet, Cell: signed.PlanHashCell,
 			Err: fmt.Errorf("plan hash %s is not this snapshot's plan (%s): the workbook belongs to another plan", pipeline.ShortHash(signed.PlanHash), pipeline.ShortHash(hash))}
@@ -141,6 +146,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 		w.Abort()
 		return Summary{}, err
 	}
+	byAt.Close()
 	out, err := w.Commit()
 	if err != nil {
 		return Summary{}, err
