@@ -14,11 +14,11 @@ import (
 	"syncgap/fixtures/tenantgen"
 )
 
-// TestSignalLeavesNothingBehind stops audits and plans with SIGTERM and
-// SIGINT at several points of their run: each either finishes or exits
-// non-zero, and no temporary file or scratch directory is left in the
-// directories it wrote to, nor a spill directory of a sort; an interrupted
-// audit leaves no --out at all.
+// TestSignalLeavesNothingBehind stops audits, plans and approves with
+// SIGTERM and SIGINT at several points of their run: each either finishes
+// or exits non-zero, and no temporary file or scratch directory is left in
+// the directories it wrote to, nor a spill directory of a sort; an
+// interrupted audit leaves no --out at all.
 func TestSignalLeavesNothingBehind(t *testing.T) {
 	data := t.TempDir()
 	if _, err := tenantgen.Generate(tenantgen.Config{Users: 30000, Seed: 5}, data); err != nil {
@@ -33,6 +33,11 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 	if _, stderr, code := syncgap(t, audit(base)...); code != 0 {
 		t.Fatalf("audit: exit %d\n%s", code, stderr)
 	}
+	// approve with a tiny budget spills its join into base while it runs.
+	mustRun(t, "plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass")
+	signed := filepath.Join(work, "signed.xlsx")
+	signWorkbook(t, filepath.Join(base, "report.xlsx"), signed, map[string]any{"decisions": map[string]string{"Group 1": "Approve", "Group 2": "reject"},
+		"approver": "Dana Whitfield", "role": "CAB chair", "date": "2026-11-23"})
 	interrupted := 0
 	for i, after := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, 700 * time.Millisecond, 1200 * time.Millisecond} {
 		sig := syscall.SIGTERM
@@ -43,7 +48,8 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 		// extract-ad and join with a tiny budget spill into base while they run.
 		spilling := []string{"extract-ad", "--memory", "256KiB", "--ldif", filepath.Join(data, "ad.ldif"), "--out", base}
 		joining := []string{"join", "--memory", "256KiB", "--snapshot", base}
-		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, spilling, joining} {
+		approving := []string{"approve", "--memory", "256KiB", "--snapshot", base, "--workbook", signed, "--replace"}
+		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, approving, spilling, joining} {
 			cmd := exec.Command(bin, args...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
