@@ -120,7 +120,7 @@ func (s *Signed) Effective() []Decided {
 // back"), and a workbook damaged anywhere, in any part of the archive or
 // any sheet it reads, is refused whole, never read as fewer decisions.
 func ReadSigned(path string) (*Signed, error) {
-	return scanSigned(path, nil, nil)
+	return scanSigned(path, spill{}, nil, nil)
 }
 
 // ScanSigned reads a signed workbook as ReadSigned does, within the same
@@ -138,14 +138,25 @@ func ReadSigned(path string) (*Signed, error) {
 // are read, with the error that ended the reading (nil when none) and the
 // sign-off and groups read; what it returns takes that error's place,
 // before the rest of the archive's checksums are awaited.
-func ScanSigned(path string, row func(d *Decided, refused error) error, end func(s *Signed, err error) error) (*Signed, error) {
+//
+// The shared strings, the one part held, are kept in memory up to hold
+// bytes of text; past that they go to a file in spillDir (named
+// .syncgap-spill-sst-*, removed before ScanSigned returns) and are read
+// back from it. hold 0 keeps them all, as ReadSigned does.
+func ScanSigned(path, spillDir string, hold int64, row func(d *Decided, refused error) error, end func(s *Signed, err error) error) (*Signed, error) {
 	if row == nil {
 		return nil, fmt.Errorf("ScanSigned: no row function")
 	}
-	return scanSigned(path, row, end)
+	return scanSigned(path, spill{spillDir, int(min(hold, MaxSignedXML))}, row, end)
 }
 
-func scanSigned(path string, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
+// spill is where ScanSigned's shared strings go past hold bytes.
+type spill struct {
+	dir  string
+	hold int
+}
+
+func scanSigned(path string, sp spill, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
 	if err := checkSignedFile(path); err != nil {
 		return nil, err
 	}
@@ -162,18 +173,18 @@ func scanSigned(path string, row func(*Decided, error) error, end func(*Signed, 
 	if err := checkSignedInfo(path, fi); err != nil {
 		return nil, err
 	}
-	return readSignedWith(f, fi.Size(), path, row, end)
+	return readSignedWith(f, fi.Size(), path, sp, row, end)
 }
 
 // readSigned reads the size bytes at r as a signed workbook; path is the
 // name errors give it.
 func readSigned(r io.ReaderAt, size int64, path string) (*Signed, error) {
-	return readSignedWith(r, size, path, nil, nil)
+	return readSignedWith(r, size, path, spill{}, nil, nil)
 }
 
 // readSignedWith is readSigned, the Plan rows going to row when it is set
 // (ScanSigned).
-func readSignedWith(r io.ReaderAt, size int64, path string, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
+func readSignedWith(r io.ReaderAt, size int64, path string, sp spill, row func(*Decided, error) error, end func(*Signed, error) error) (*Signed, error) {
 	z, err := openSignedZip(r, size, path)
 	if err != nil {
 		return nil, err
@@ -182,6 +193,8 @@ func readSignedWith(r io.ReaderAt, size int64, path string, row func(*Decided, e
 	if err != nil {
 		return nil, err
 	}
+	b.spillDir, b.hold = sp.dir, sp.hold
+	defer func() { b.sst.close() }()
 	if err := z.checkDeclared(); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,8 +33,12 @@ const maxSignedMeta = 16 << 20
 var sharedStringLimit = MaxSharedStrings
 
 type signedBook struct {
-	z        *signedZip
-	path     string
+	z    *signedZip
+	path string
+	// spillDir and hold: beyond hold bytes of text the shared strings go
+	// to a file in spillDir (ScanSigned); hold 0 keeps them all in memory.
+	spillDir string
+	hold     int
 	sheets   []bookSheet // in workbook order
 	sstPart  *zip.File   // nil when the workbook has no shared strings
 	sst      *sharedStrings
@@ -190,18 +196,64 @@ func (b *signedBook) sheet(name string) (bookSheet, bool) {
 }
 
 // sharedStrings is the shared string table: every string decoded into one
-// arena, so a million strings cost their text and four bytes each.
+// arena, so a million strings cost their text and four bytes each. Past
+// the book's hold the arena's text goes to a spill file, whole strings at
+// a time, and is read back from it: a workbook Excel saved holds its
+// text there, hundreds of megabytes for a million users
+// (docs/architecture.md, "Memory").
 type sharedStrings struct {
-	arena []byte
-	ends  []uint32
+	arena   []byte
+	ends    []uint32 // where each string ends, counting the spilled text
+	spill   *os.File // nil until the text outgrows the hold
+	spilled uint32   // bytes of text in spill; the arena holds what follows
+	buf     []byte
 }
 
-func (t *sharedStrings) get(i int) string {
+func (t *sharedStrings) get(i int) (string, error) {
 	start := uint32(0)
 	if i > 0 {
 		start = t.ends[i-1]
 	}
-	return string(t.arena[start:t.ends[i]])
+	end := t.ends[i]
+	if end <= t.spilled && end > start {
+		t.buf = slices.Grow(t.buf[:0], int(end-start))[:end-start]
+		if _, err := t.spill.ReadAt(t.buf, int64(start)); err != nil {
+			return "", fmt.Errorf("read back the shared strings: %w", err)
+		}
+		return string(t.buf), nil
+	}
+	if end <= t.spilled {
+		return "", nil
+	}
+	return string(t.arena[start-t.spilled : end-t.spilled]), nil
+}
+
+// flush moves the arena's text to the spill file, made in dir.
+func (t *sharedStrings) flush(dir string) error {
+	if t.spill == nil {
+		f, err := os.CreateTemp(dir, ".syncgap-spill-sst-*")
+		if err != nil {
+			return fmt.Errorf("spill the shared strings: %w", err)
+		}
+		t.spill = f
+	}
+	if _, err := t.spill.Write(t.arena); err != nil {
+		return fmt.Errorf("spill the shared strings: %w", err)
+	}
+	t.spilled += uint32(len(t.arena))
+	t.arena = t.arena[:0]
+	return nil
+}
+
+// close removes the spill file, if any.
+func (t *sharedStrings) close() error {
+	if t == nil || t.spill == nil {
+		return nil
+	}
+	name := t.spill.Name()
+	t.spill.Close()
+	t.spill = nil
+	return os.Remove(name)
 }
 
 // loadSST reads the shared strings within their limits: the part's size,
@@ -224,6 +276,12 @@ func (b *signedBook) loadSST() error {
 		return err // from the part reader, which names file and part
 	}
 	t := &sharedStrings{}
+	done := false
+	defer func() {
+		if !done {
+			t.close()
+		}
+	}()
 	s := newXMLScanner(a, b.sstPart.UncompressedSize64)
 	inSI, inT, skip := false, false, 0
 	start, chars := 0, 0
@@ -235,7 +293,7 @@ func (b *signedBook) loadSST() error {
 		d := s.depth()
 		switch tok {
 		case tokEOF:
-			b.sst = t
+			b.sst, done = t, true
 			return nil
 		case tokStart:
 			switch {
@@ -268,8 +326,13 @@ func (b *signedBook) loadSST() error {
 				if !ok {
 					t.arena = append(t.arena[:start], text...)
 				}
-				t.ends = append(t.ends, uint32(len(t.arena)))
+				t.ends = append(t.ends, t.spilled+uint32(len(t.arena)))
 				inSI = false
+				if b.hold > 0 && len(t.arena) >= b.hold {
+					if err := t.flush(b.spillDir); err != nil {
+						return err
+					}
+				}
 			}
 		case tokText, tokCDATA:
 			if !inT || skip > 0 {
@@ -545,7 +608,9 @@ func (b *signedBook) readSheet(sh bookSheet, keep func(col int, row []sheetCell)
 						return b.sheetError(sh, row, col, fmt.Errorf("shared string %q: the workbook has %d", clipName(string(vRaw)), n))
 					}
 					if kept {
-						c.Value = b.sst.get(i)
+						if c.Value, err = b.sst.get(i); err != nil {
+							return err
+						}
 					}
 				case "inlineStr":
 					if kept {

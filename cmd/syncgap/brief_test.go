@@ -87,6 +87,35 @@ func TestBriefAsDecidedEqualsApprove(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(snap, "forecast_as_decided.parquet")); err != nil {
 		t.Error(err)
 	}
+
+	// LibreOffice's file keeps the text in shared strings: approve reads
+	// the same decisions from it, under the default budget and under one
+	// that spills the shared strings and the join (docs/architecture.md,
+	// "Memory"), and leaves no spill file.
+	sums := map[string]string{}
+	for _, f := range []string{"approved-changes.ldif", "forecast_as_decided.parquet"} {
+		sums[f], _, _ = pipeline.HashFile(filepath.Join(snap, f))
+	}
+	var approvals string
+	for _, mem := range []string{"1GiB", "64KiB"} {
+		mustRun(t, "approve", "--memory", mem, "--snapshot", snap, "--workbook", filepath.Join(lo, "signed.xlsx"), "--replace")
+		for f, want := range sums {
+			if got, _, _ := pipeline.HashFile(filepath.Join(snap, f)); got != want {
+				t.Errorf("%s from LibreOffice's file with --memory %s: %s, want %s (from openpyxl's)", f, mem, got, want)
+			}
+		}
+		got, _, _ := pipeline.HashFile(filepath.Join(snap, "approvals.parquet"))
+		if approvals != "" && got != approvals {
+			t.Errorf("approvals.parquet from LibreOffice's file with --memory %s: %s, want %s", mem, got, approvals)
+		}
+		approvals = got
+	}
+	if log, err := os.ReadFile(filepath.Join(snap, "syncgap.log")); err != nil || !strings.Contains(string(log), "checked the workbook's rows against the plan within the memory budget, spilling to disk") {
+		t.Errorf("approve --memory 64KiB did not spill (%v)", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(snap, ".syncgap-spill-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
 }
 
 // asDecidedSoFar reads the Decision brief's "As decided so far" column.

@@ -102,7 +102,9 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	defer byAt.Close()
 	j := &joiner{path: path, hash: hash, sum: in.SHA256, plan: &plan, out: byAt, counts: map[pipeline.Decision]int{}}
 	seq := int64(0)
-	signed, err := workbook.ScanSigned(path, func(d *workbook.Decided, refused error) error {
+	// The workbook's shared strings (where Excel and LibreOffice keep the
+	// text) stay in memory within an eighth of the budget too.
+	signed, err := workbook.ScanSigned(path, env.Dir, budget/joinShare, func(d *workbook.Decided, refused error) error {
 		row := bookRow(d, seq)
 		seq++
 		if err := byID.Add(&row); err != nil {
