@@ -114,7 +114,7 @@ func (s *spool) dupError(ctx context.Context, ids *idDups, upns *upnDups) error 
 // origins are the origins of the users at positions a and b.
 func (s *spool) origins(ctx context.Context, a, b int64) ([2]string, error) {
 	var o [2]string
-	st := pull(ctx, s.rows)
+	st := pullRows(ctx, s.rows)
 	defer st.stop()
 	for r := st.next(); r != nil; r = st.next() {
 		switch r.Seq {
@@ -136,7 +136,7 @@ func (s *spool) checkSpooled(ctx context.Context) error {
 	}
 	var ids idDups
 	var upns upnDups
-	st := pull(ctx, s.rows)
+	st := pullRows(ctx, s.rows)
 	defer st.stop()
 	for r := st.next(); r != nil; r = st.next() {
 		ids.feed(r)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"strings"
-	"time"
 
 	"syncgap/pipeline"
 )
@@ -115,7 +114,8 @@ type spoolMerge struct {
 	upns      []upnDups
 	unmatched []unmatched
 	// The sorters of the UPN passes, closed at the end.
-	rowSorts []*pipeline.Sorter[spoolRow]
+	rowSorts []*pipeline.Sorter[packedRow]
+	buf      []byte // for pack
 	keySorts []*pipeline.Sorter[keyRow]
 	// byUPN's state, per primary user in id order: whether its id is
 	// still a UPN id, and whether it has no on-premises UPN yet.
@@ -149,13 +149,20 @@ const (
 	keySortShare = 1.0 / 16
 )
 
-func (m *spoolMerge) rowSorter(key func(*spoolRow) string, tie func(a, b *spoolRow) int) *pipeline.Sorter[spoolRow] {
+func (m *spoolMerge) rowSorter(key func(*packedRow) string, tie func(a, b *packedRow) int) *pipeline.Sorter[packedRow] {
 	if tie == nil {
-		tie = func(a, b *spoolRow) int { return 0 }
+		tie = func(a, b *packedRow) int { return 0 }
 	}
-	s := pipeline.NewSorter(m.g.dir, int64(float64(m.g.budget)*rowSortShare), key, tie, spoolRowBytes)
+	s := pipeline.NewSorter(m.g.dir, int64(float64(m.g.budget)*rowSortShare), key, tie, packedBytes)
 	m.rowSorts = append(m.rowSorts, s)
 	return s
+}
+
+// add packs r into s.
+func (m *spoolMerge) add(s *pipeline.Sorter[packedRow], r *spoolRow) error {
+	var p packedRow
+	p, m.buf = pack(r, m.buf)
+	return s.Add(&p)
 }
 
 func (m *spoolMerge) keySorter(key func(*keyRow) string, tie func(a, b *keyRow) int) *pipeline.Sorter[keyRow] {
@@ -173,12 +180,12 @@ func (m *spoolMerge) keySorter(key func(*keyRow) string, tie func(a, b *keyRow) 
 // are in.
 func (m *spoolMerge) byID(write func(*pipeline.EntraUser) error) error {
 	p := m.sp[0]
-	a := pull(m.ctx, p.rows)
+	a := pullRows(m.ctx, p.rows)
 	defer a.stop()
-	later := make([]*stream[spoolRow], len(m.sp))
+	later := make([]*rowStream, len(m.sp))
 	cur := make([]*spoolRow, len(m.sp))
 	for x := 1; x < len(m.sp); x++ {
-		later[x] = pull(m.ctx, m.sp[x].rows)
+		later[x] = pullRows(m.ctx, m.sp[x].rows)
 		defer later[x].stop()
 		cur[x] = later[x].next()
 	}
@@ -285,7 +292,7 @@ func (m *spoolMerge) byUPN(write func(*pipeline.EntraUser) error) error {
 	idIdx := m.keySorter(byKey, nil)
 	upnIdx := m.keySorter(byKey, func(a, b *keyRow) int { return int(a.Seq - b.Seq) })
 	onIdx := m.keySorter(byKey, nil)
-	a := pull(m.ctx, p.rows)
+	a := pullRows(m.ctx, p.rows)
 	defer a.stop()
 	var rank int64
 	for r := a.next(); r != nil; r = a.next() {
@@ -313,7 +320,7 @@ func (m *spoolMerge) byUPN(write func(*pipeline.EntraUser) error) error {
 		return err
 	}
 	ids, ons := []*pipeline.Sorter[keyRow]{idIdx}, []*pipeline.Sorter[keyRow]{onIdx}
-	matched := make([]*pipeline.Sorter[spoolRow], len(m.sp))
+	matched := make([]*pipeline.Sorter[packedRow], len(m.sp))
 	for x := 1; x < len(m.sp); x++ {
 		adopted, filled, rows, err := m.later(x, ids, upnIdx, ons)
 		if err != nil {
@@ -328,9 +335,9 @@ func (m *spoolMerge) byUPN(write func(*pipeline.EntraUser) error) error {
 // users took from it and the on-premises UPNs it filled in (both for the
 // exports after it), and its matched rows by rank.
 func (m *spoolMerge) later(x int, ids []*pipeline.Sorter[keyRow], upnIdx *pipeline.Sorter[keyRow],
-	ons []*pipeline.Sorter[keyRow]) (adopted, filled *pipeline.Sorter[keyRow], matched *pipeline.Sorter[spoolRow], err error) {
+	ons []*pipeline.Sorter[keyRow]) (adopted, filled *pipeline.Sorter[keyRow], matched *pipeline.Sorter[packedRow], err error) {
 	e := m.sp[x]
-	bySeq := m.rowSorter(func(r *spoolRow) string { return seqKey(r.Seq) }, nil)
+	bySeq := m.rowSorter(func(r *packedRow) string { return seqKey(r.Seq) }, nil)
 	probes := m.keySorter(byKey, func(a, b *keyRow) int { return int(b.Seq - a.Seq) }) // each UPN's rows last first
 	if err := m.matchIDs(e, x, ids, bySeq, probes); err != nil {
 		return nil, nil, nil, err
@@ -340,7 +347,7 @@ func (m *spoolMerge) later(x int, ids []*pipeline.Sorter[keyRow], upnIdx *pipeli
 		return nil, nil, nil, err
 	}
 	adopted, filled = m.keySorter(byKey, nil), m.keySorter(byKey, nil)
-	matched = m.rowSorter(func(r *spoolRow) string { return seqKey(r.Target) }, nil)
+	matched = m.rowSorter(func(r *packedRow) string { return seqKey(r.Target) }, nil)
 	err = m.decide(x, bySeq, notes, adopted, filled, matched)
 	return adopted, filled, matched, err
 }
@@ -348,9 +355,9 @@ func (m *spoolMerge) later(x int, ids []*pipeline.Sorter[keyRow], upnIdx *pipeli
 // matchIDs is pass 1: each row of export x with the rank of the user of
 // its object id (Target, or noUser) into bySeq, and into probes what pass
 // 2 looks up.
-func (m *spoolMerge) matchIDs(e *spool, x int, ids []*pipeline.Sorter[keyRow], bySeq *pipeline.Sorter[spoolRow],
+func (m *spoolMerge) matchIDs(e *spool, x int, ids []*pipeline.Sorter[keyRow], bySeq *pipeline.Sorter[packedRow],
 	probes *pipeline.Sorter[keyRow]) error {
-	b := pull(m.ctx, e.rows)
+	b := pullRows(m.ctx, e.rows)
 	defer b.stop()
 	idx := m.heads(ids)
 	defer idx.stop()
@@ -366,7 +373,7 @@ func (m *spoolMerge) matchIDs(e *spool, x int, ids []*pipeline.Sorter[keyRow], b
 				row.Target = h.A
 			}
 		}
-		if err := bySeq.Add(&row); err != nil {
+		if err := m.add(bySeq, &row); err != nil {
 			return err
 		}
 		if k := upnKey(r.UPN); k != "" && row.Target == noUser {
@@ -467,9 +474,9 @@ func (f onPremFills) over(byOnPrem int64) int64 {
 // Merge's find would at that point, into matched with the user's rank as
 // Target; the ids users take and the on-premises UPNs filled in go to
 // adopted and filled.
-func (m *spoolMerge) decide(x int, bySeq *pipeline.Sorter[spoolRow], notes, adopted, filled *pipeline.Sorter[keyRow],
-	matched *pipeline.Sorter[spoolRow]) error {
-	rows := pull(m.ctx, bySeq)
+func (m *spoolMerge) decide(x int, bySeq *pipeline.Sorter[packedRow], notes, adopted, filled *pipeline.Sorter[keyRow],
+	matched *pipeline.Sorter[packedRow]) error {
+	rows := pullRows(m.ctx, bySeq)
 	defer rows.stop()
 	ns := pull(m.ctx, notes)
 	defer ns.stop()
@@ -533,7 +540,7 @@ func (m *spoolMerge) decide(x int, bySeq *pipeline.Sorter[spoolRow], notes, adop
 		}
 		row := *r
 		row.Target = t
-		if err := matched.Add(&row); err != nil {
+		if err := m.add(matched, &row); err != nil {
 			return err
 		}
 	}
@@ -545,29 +552,28 @@ func (m *spoolMerge) decide(x int, bySeq *pipeline.Sorter[spoolRow], notes, adop
 
 // fillUsers is byUPN's last pass: the users in rank order, each filled by
 // its matched rows, export by export in file order.
-func (m *spoolMerge) fillUsers(matched []*pipeline.Sorter[spoolRow], write func(*pipeline.EntraUser) error) error {
+func (m *spoolMerge) fillUsers(matched []*pipeline.Sorter[packedRow], write func(*pipeline.EntraUser) error) error {
 	p := m.sp[0]
 	out := func(u *pipeline.EntraUser, _ int64) error { return write(u) }
-	var final *pipeline.Sorter[spoolRow]
+	var final *pipeline.Sorter[packedRow]
 	if m.adopted {
 		// Table order, as sortByID: id, UPN, then place in the primary export.
-		final = m.rowSorter(func(r *spoolRow) string { return r.ID }, func(a, b *spoolRow) int {
-			if c := strings.Compare(a.UPN, b.UPN); c != 0 {
+		final = m.rowSorter(func(r *packedRow) string { return r.ID }, func(a, b *packedRow) int {
+			if c := comparePackedUPN(a, b); c != 0 {
 				return c
 			}
 			return int(a.Seq - b.Seq)
 		})
 		out = func(u *pipeline.EntraUser, seq int64) error {
-			r := toSpoolRow(u, seq, "")
-			return final.Add(&r)
+			return m.add(final, &spoolRow{EntraUser: *u, Seq: seq})
 		}
 	}
-	a := pull(m.ctx, p.rows)
+	a := pullRows(m.ctx, p.rows)
 	defer a.stop()
-	later := make([]*stream[spoolRow], len(m.sp))
+	later := make([]*rowStream, len(m.sp))
 	cur := make([]*spoolRow, len(m.sp))
 	for x := 1; x < len(m.sp); x++ {
-		later[x] = pull(m.ctx, matched[x])
+		later[x] = pullRows(m.ctx, matched[x])
 		defer later[x].stop()
 		cur[x] = later[x].next()
 	}
@@ -599,20 +605,14 @@ func (m *spoolMerge) fillUsers(matched []*pipeline.Sorter[spoolRow], write func(
 	if final == nil {
 		return nil
 	}
-	return final.Sorted(m.ctx, func(r *spoolRow) error {
-		u := r.user(orderUnknown)
-		return write(&u)
-	})
-}
-
-// toSpoolRow is u as a spool holds it (see spoolRow).
-func toSpoolRow(u *pipeline.EntraUser, seq int64, pending string) spoolRow {
-	r := spoolRow{EntraUser: *u, Seq: seq, PendingDate: pending}
-	if t := u.OnPremisesLastSync; !t.IsZero() {
-		r.OnPremisesLastSync = t.Truncate(time.Microsecond)
-		r.LastSyncNs = int64(t.Sub(r.OnPremisesLastSync))
+	rows := pullRows(m.ctx, final)
+	defer rows.stop()
+	for r := rows.next(); r != nil; r = rows.next() {
+		if err := write(&r.EntraUser); err != nil {
+			return err
+		}
 	}
-	return r
+	return rows.stop()
 }
 
 // unmatched counts a later export's rows that matched no user and keeps

@@ -604,3 +604,34 @@ func TestDuplicatesFromSortedStreams(t *testing.T) {
 		t.Errorf("UPN duplicate %+v of %+v, want 6 of 4", upns.later, upns.prior)
 	}
 }
+
+// A packed user unpacks to itself, whatever it holds, and a damaged one
+// is an error, not a wrong user.
+func TestPackRoundTrip(t *testing.T) {
+	long := strings.Repeat("ü", 70000) // lengths past two varint bytes
+	for _, r := range []spoolRow{
+		{},
+		{EntraUser: pipeline.EntraUser{ID: "a"}, Seq: 1},
+		{EntraUser: full, Seq: 1 << 40, Target: 7, PendingDate: "03/04/2023 10:00:00"},
+		{EntraUser: pipeline.EntraUser{ID: "b", UPN: long, AlternateMobilePhones: []string{}, BusinessPhones: []string{"", long},
+			OnPremisesSyncEnabled: no, AccountEnabled: yes, OnPremisesLastSync: time.Time{}.Add(1)}, Target: noUser},
+		{EntraUser: pipeline.EntraUser{ID: "c", OnPremisesLastSync: time.Date(-100, 5, 1, 0, 0, 0, 999, time.UTC)}},
+		{EntraUser: pipeline.EntraUser{ID: "d", OnPremisesLastSync: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}},
+	} {
+		p, _ := pack(&r, nil)
+		var got spoolRow
+		if err := p.unpack(&got); err != nil || !reflect.DeepEqual(got, r) {
+			t.Errorf("unpacked %+v (%v), want %+v", got, err, r)
+		}
+		if packedUPN(p.User) != r.UPN {
+			t.Errorf("packedUPN %q, want %q", packedUPN(p.User), r.UPN)
+		}
+		for _, cut := range []int{0, 1, len(p.User) / 2, len(p.User) - 1} {
+			d := p
+			d.User = d.User[:cut]
+			if err := d.unpack(&got); !errors.Is(err, errPacked) {
+				t.Errorf("cut at %d of %d: %v", cut, len(p.User), err)
+			}
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"syncgap/pipeline"
@@ -29,8 +28,10 @@ const memShare = 4.0 / 5
 
 // spoolShare is the part of the budget the spools' sorters may buffer, all
 // exports together: more goes to disk. It is smaller than memShare because
-// a spill itself needs room (the sort's keys, a Parquet row group) and the
-// merge passes hold a batch of every run they read.
+// a spill itself needs room (the sort's keys, the row groups being
+// written), a merge holds a row group's column chunks of every run it
+// reads, and the garbage collector marks what the buffers hold. A half
+// spilled fewer runs but took longer, at three and ten million users.
 const spoolShare = 1.0 / 3
 
 // gauge decides, for the exports of one run, whether their users are held
@@ -179,7 +180,8 @@ type spool struct {
 	path string
 	// rows are the users by id (then UPN, then file order: the order
 	// sortByID gives the primary's users).
-	rows *pipeline.Sorter[spoolRow]
+	rows *pipeline.Sorter[packedRow]
+	buf  []byte // for pack
 	// upns are the users' UPNs lower-cased, for the duplicate check.
 	upns *pipeline.Sorter[upnRow]
 	n    int64
@@ -195,24 +197,6 @@ type spool struct {
 	// order settles the CSV culture dates that were ambiguous when read
 	// (spoolRow.PendingDate); see resolveSpooled.
 	order dateOrder
-}
-
-// spoolRow is a user as a spool holds it: its position in the export, and
-// what a Parquet run would lose.
-type spoolRow struct {
-	pipeline.EntraUser `parquet:",prefix="`
-	// Seq is the user's position in its export, from 0.
-	Seq int64 `parquet:"seq"`
-	// LastSyncNs is what OnPremisesLastSync had below a microsecond, which
-	// a Parquet timestamp drops: without it a time just after the zero time
-	// would come back as no time at all.
-	LastSyncNs int64 `parquet:"last_sync_ns"`
-	// PendingDate is a CSV culture date whose day/month order only the
-	// whole file tells (parseCulture); OnPremisesLastSync is set from it
-	// once the row is read back.
-	PendingDate string `parquet:"pending_date"`
-	// Target is the merge's: the primary user the row fills (extmerge.go).
-	Target int64 `parquet:"target"`
 }
 
 // upnRow is a user's UPN for the duplicate check: Key lower-cased as
@@ -243,26 +227,23 @@ func newSpool(g *gauge, path string) *spool {
 	return &spool{
 		g:    g,
 		path: path,
-		rows: pipeline.NewSorter(g.dir, int64(each*rowsShare), func(r *spoolRow) string { return r.ID },
-			func(a, b *spoolRow) int { return strings.Compare(a.UPN, b.UPN) }, spoolRowBytes),
+		rows: pipeline.NewSorter(g.dir, int64(each*rowsShare), func(r *packedRow) string { return r.ID },
+			comparePackedUPN, packedBytes),
 		upns: pipeline.NewSorter(g.dir, int64(each*upnsShare), func(r *upnRow) string { return r.Key },
 			func(a, b *upnRow) int { return 0 }, func(r *upnRow) int64 { return int64(len(r.Key) + len(r.Raw)) }),
 	}
 }
 
-func spoolRowBytes(r *spoolRow) int64 {
-	return userBytes(&r.EntraUser) - int64(unsafe.Sizeof(r.EntraUser)) + int64(len(r.PendingDate))
-}
-
 // add spools u, the next user of the export; pending is its date still to
-// be resolved, or "". The spool keeps u's strings.
+// be resolved, or "". The spool keeps a copy of u's strings.
 func (s *spool) add(u *pipeline.EntraUser, pending string) error {
 	if s.n%4096 == 0 {
 		if err := s.g.stopped(); err != nil {
 			return err
 		}
 	}
-	r := toSpoolRow(u, s.n, pending)
+	var r packedRow
+	r, s.buf = pack(&spoolRow{EntraUser: *u, Seq: s.n, PendingDate: pending}, s.buf)
 	if isUPNID(u.ID) || u.ID == "" {
 		s.upnIDs++
 	}
@@ -286,9 +267,6 @@ func (s *spool) add(u *pipeline.EntraUser, pending string) error {
 // user is the row as the merge fills and writes it.
 func (r *spoolRow) user(order dateOrder) pipeline.EntraUser {
 	u := r.EntraUser
-	if r.LastSyncNs != 0 {
-		u.OnPremisesLastSync = u.OnPremisesLastSync.Add(time.Duration(r.LastSyncNs))
-	}
 	if r.PendingDate != "" {
 		// Checked while the file was read (resolveSpooled): it parses.
 		u.OnPremisesLastSync, _, _ = parseTime(r.PendingDate, order)

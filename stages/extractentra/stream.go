@@ -103,3 +103,38 @@ func (st *stream[T]) stop() error {
 	}
 	return st.err
 }
+
+// rowStream is a stream of packed users, unpacked.
+type rowStream struct {
+	st  *stream[packedRow]
+	row spoolRow
+	err error
+}
+
+func pullRows(ctx context.Context, s *pipeline.Sorter[packedRow]) *rowStream {
+	return &rowStream{st: pull(ctx, s)}
+}
+
+// next is the next user, nil after the last one or a failure (see stop);
+// valid until the next call, its strings for good.
+func (rs *rowStream) next() *spoolRow {
+	if rs.err != nil {
+		return nil
+	}
+	p := rs.st.next()
+	if p == nil {
+		return nil
+	}
+	if rs.err = p.unpack(&rs.row); rs.err != nil {
+		return nil
+	}
+	return &rs.row
+}
+
+func (rs *rowStream) stop() error {
+	err := rs.st.stop()
+	if rs.err != nil {
+		return rs.err
+	}
+	return err
+}
