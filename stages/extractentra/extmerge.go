@@ -1,6 +1,7 @@
 package extractentra
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"log/slog"
@@ -290,7 +291,7 @@ func (m *spoolMerge) byUPN(write func(*pipeline.EntraUser) error) error {
 	p := m.sp[0]
 	m.upnID, m.noOnPrem = newRankSet(p.n), newRankSet(p.n)
 	idIdx := m.keySorter(byKey, nil)
-	upnIdx := m.keySorter(byKey, func(a, b *keyRow) int { return int(a.Seq - b.Seq) })
+	upnIdx := m.keySorter(byKey, func(a, b *keyRow) int { return cmp.Compare(a.Seq, b.Seq) })
 	onIdx := m.keySorter(byKey, nil)
 	a := pullRows(m.ctx, p.rows)
 	defer a.stop()
@@ -338,7 +339,7 @@ func (m *spoolMerge) later(x int, ids []*pipeline.Sorter[keyRow], upnIdx *pipeli
 	ons []*pipeline.Sorter[keyRow]) (adopted, filled *pipeline.Sorter[keyRow], matched *pipeline.Sorter[packedRow], err error) {
 	e := m.sp[x]
 	bySeq := m.rowSorter(func(r *packedRow) string { return seqKey(r.Seq) }, nil)
-	probes := m.keySorter(byKey, func(a, b *keyRow) int { return int(b.Seq - a.Seq) }) // each UPN's rows last first
+	probes := m.keySorter(byKey, func(a, b *keyRow) int { return cmp.Compare(b.Seq, a.Seq) }) // each UPN's rows last first
 	if err := m.matchIDs(e, x, ids, bySeq, probes); err != nil {
 		return nil, nil, nil, err
 	}
@@ -562,7 +563,7 @@ func (m *spoolMerge) fillUsers(matched []*pipeline.Sorter[packedRow], write func
 			if c := comparePackedUPN(a, b); c != 0 {
 				return c
 			}
-			return int(a.Seq - b.Seq)
+			return cmp.Compare(a.Seq, b.Seq)
 		})
 		out = func(u *pipeline.EntraUser, seq int64) error {
 			return m.add(final, &spoolRow{EntraUser: *u, Seq: seq})

@@ -3,6 +3,7 @@ package extractentra
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"syncgap/pipeline"
 )
@@ -86,8 +87,9 @@ func (st *stream[T]) next() *T {
 	return &st.cur[st.i]
 }
 
-// stop ends the stream early, or after its end, and says whether every
-// row came: nil once next has returned nil with all rows read.
+// stop ends the stream, early or after its end, and returns the sorter's
+// error if reading it failed (none for a stream stopped early, whose
+// remaining rows are dropped).
 func (st *stream[T]) stop() error {
 	if !st.stopped {
 		st.stopped = true
@@ -125,7 +127,8 @@ func (rs *rowStream) next() *spoolRow {
 	if p == nil {
 		return nil
 	}
-	if rs.err = p.unpack(&rs.row); rs.err != nil {
+	if err := p.unpack(&rs.row); err != nil {
+		rs.err = fmt.Errorf("extract-entra spool, user %d of its export: %w", p.Seq, err)
 		return nil
 	}
 	return &rs.row
