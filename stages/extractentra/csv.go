@@ -159,6 +159,23 @@ type csvReader struct {
 	// tell; see parseCulture.
 	votes   [3]int
 	pending []pendingDate
+	// col takes the users; once it spools, pending dates go with their
+	// rows, and only what resolveDates would report is kept here.
+	col     *collector
+	spooled spooledDates
+}
+
+// spooledDates is what resolveDates needs of the pending dates of rows
+// that went to a spool: the first one, and the first that fails under
+// each order.
+type spooledDates struct {
+	first    *pendingDate
+	badUnder [3]*pendingFailure
+}
+
+type pendingFailure struct {
+	p   pendingDate
+	err error
 }
 
 type pendingDate struct {
@@ -170,8 +187,8 @@ type pendingDate struct {
 // readCSV reads any of the CSV formats, and says what of the evidence the
 // join uses the format lacks. size is the text's size in bytes, for sizing
 // the result once.
-func readCSV(path string, t *textFile, size int64) ([]pipeline.EntraUser, Format, evidence, error) {
-	c := &csvReader{path: path, origin: filepath.Base(path), size: size}
+func readCSV(path string, t *textFile, size int64, col *collector) ([]pipeline.EntraUser, Format, evidence, error) {
+	c := &csvReader{path: path, origin: filepath.Base(path), size: size, col: col}
 	typeHint := ""
 	head := t.head
 	// Export-Csv in PowerShell 5.1 starts with "#TYPE Namespace.Type"; the
@@ -374,7 +391,8 @@ func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
 	// rows: from the first row alone, a long header made it half the
 	// rows, and the slice was allocated twice (350 MB for 230 MB).
 	start := c.cr.InputOffset()
-	for {
+	var est int64 // bytes of users held, not yet told the collector
+	for n := 0; ; n++ {
 		rec, err := c.cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -384,9 +402,32 @@ func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
 		}
 		c.chk.mark = c.cr.InputOffset()
 		c.rec = rec
-		u, err := c.user(len(users))
+		u, err := c.user(n)
 		if err != nil {
 			return nil, err
+		}
+		if c.col.spooling() {
+			if err := c.col.sp.add(&u, c.spoolPending(n)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if c.col != nil {
+			est += userBytes(&u)
+			if (n+1)%csvSample == 0 {
+				spool, err := c.col.grew(est, c.cr.InputOffset()-start, c.size-start)
+				if err != nil {
+					return nil, err
+				}
+				if spool {
+					if err := c.spoolHeld(append(users, u)); err != nil {
+						return nil, err
+					}
+					users = nil
+					continue
+				}
+				est = 0
+			}
 		}
 		switch {
 		case len(users) < cap(users):
@@ -397,7 +438,65 @@ func (c *csvReader) readAll() ([]pipeline.EntraUser, error) {
 		}
 		users = append(users, u)
 	}
+	if c.col != nil && !c.col.spooling() {
+		spool, err := c.col.grew(est, c.size-start, c.size-start)
+		if err != nil {
+			return nil, err
+		}
+		if spool {
+			if err := c.spoolHeld(users); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.col.spooling() {
+		return nil, c.resolveSpooled()
+	}
 	return users, c.resolveDates(users)
+}
+
+// spoolHeld moves the users read so far into the collector's spool, each
+// with its pending date.
+func (c *csvReader) spoolHeld(users []pipeline.EntraUser) error {
+	pending := c.pending
+	c.pending = nil
+	k := 0
+	return c.col.take(users, func(i int) string {
+		if k < len(pending) && pending[k].user == i {
+			k++
+			c.notePending(pending[k-1])
+			return pending[k-1].raw
+		}
+		return ""
+	})
+}
+
+// spoolPending takes the pending date of user index, just read, off the
+// list, for its row to carry into the spool; "" when it has none.
+func (c *csvReader) spoolPending(index int) string {
+	k := len(c.pending) - 1
+	if k < 0 || c.pending[k].user != index {
+		return ""
+	}
+	p := c.pending[k]
+	c.pending = c.pending[:k]
+	c.notePending(p)
+	return p.raw
+}
+
+// notePending checks a spooled pending date now under either order, as
+// resolveDates would once the order is known.
+func (c *csvReader) notePending(p pendingDate) {
+	if c.spooled.first == nil {
+		c.spooled.first = &p
+	}
+	for _, o := range []dateOrder{orderDMY, orderMDY} {
+		if c.spooled.badUnder[o] == nil {
+			if _, _, err := parseTime(p.raw, o); err != nil {
+				c.spooled.badUnder[o] = &pendingFailure{p, err}
+			}
+		}
+	}
 }
 
 // csvSample is how many rows readAll reads before it sizes the result
@@ -532,20 +631,9 @@ func (c *csvReader) resolveDates(users []pipeline.EntraUser) error {
 	if len(c.pending) == 0 {
 		return nil
 	}
-	p := c.pending[0]
-	var order dateOrder
-	switch dmy, mdy := c.votes[orderDMY], c.votes[orderMDY]; {
-	case dmy > 0 && mdy > 0:
-		return &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
-			Err: fmt.Errorf("%w: the file mixes day-first and month-first dates", errAmbiguousDate)}
-	case dmy > 0:
-		order = orderDMY
-	case mdy > 0:
-		order = orderMDY
-	default:
-		return &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
-			Err: fmt.Errorf("%w in %q, and no other date in the file has a day above 12: re-export dates in ISO 8601, "+
-				"e.g. @{n='LastDirSyncTime';e={$_.LastDirSyncTime.ToString('o')}}", errAmbiguousDate, p.raw)}
+	order, err := c.dateOrder(c.pending[0])
+	if err != nil {
+		return err
 	}
 	for _, p := range c.pending {
 		t, _, err := parseTime(p.raw, order)
@@ -555,4 +643,39 @@ func (c *csvReader) resolveDates(users []pipeline.EntraUser) error {
 		users[p.user].OnPremisesLastSync = t
 	}
 	return nil
+}
+
+// resolveSpooled is resolveDates for users that went to the spool: the
+// same errors, and the order for the spool to settle their dates with as
+// it reads them back (spoolRow.user).
+func (c *csvReader) resolveSpooled() error {
+	if c.spooled.first == nil {
+		return nil
+	}
+	order, err := c.dateOrder(*c.spooled.first)
+	if err != nil {
+		return err
+	}
+	if f := c.spooled.badUnder[order]; f != nil {
+		return &pipeline.ParseError{File: c.path, Line: f.p.line, Column: f.p.col, Err: f.err}
+	}
+	c.col.sp.order = order
+	return nil
+}
+
+// dateOrder is the day/month order the file's dates show, p being its
+// first ambiguous one.
+func (c *csvReader) dateOrder(p pendingDate) (dateOrder, error) {
+	switch dmy, mdy := c.votes[orderDMY], c.votes[orderMDY]; {
+	case dmy > 0 && mdy > 0:
+		return 0, &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
+			Err: fmt.Errorf("%w: the file mixes day-first and month-first dates", errAmbiguousDate)}
+	case dmy > 0:
+		return orderDMY, nil
+	case mdy > 0:
+		return orderMDY, nil
+	}
+	return 0, &pipeline.ParseError{File: c.path, Line: p.line, Column: p.col,
+		Err: fmt.Errorf("%w in %q, and no other date in the file has a day above 12: re-export dates in ISO 8601, "+
+			"e.g. @{n='LastDirSyncTime';e={$_.LastDirSyncTime.ToString('o')}}", errAmbiguousDate, p.raw)}
 }

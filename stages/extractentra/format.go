@@ -117,6 +117,9 @@ type Export struct {
 	// dropped is how many Users Merge let go of once merged, so String
 	// still counts them.
 	dropped int
+	// sp holds the users instead of Users when they did not fit in memory
+	// (spool.go); dropped then counts them.
+	sp *spool
 }
 
 // String says what was detected, for the CLI to print.

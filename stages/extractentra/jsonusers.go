@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"syncgap/pipeline"
 )
@@ -158,6 +159,12 @@ type jsonParser struct {
 	// liveOrigin, set when parsing live Graph pages (UsersPage), is every
 	// user's origin; errors then speak of a response, not an export.
 	liveOrigin string
+	// sink, when set, is told of every batch flushed into p.out, which it
+	// takes once it spools (see hand); emitted counts the users it took.
+	// total is the input's size, for its projection.
+	sink    *collector
+	emitted int
+	total   int64
 }
 
 const flushEvery = 4096 // users per batch: bounds the arena, amortises allocation
@@ -167,6 +174,7 @@ func (p *jsonParser) parse(path string, r io.Reader) error {
 	p.s.reset(path, r)
 	p.origin = filepath.Base(path)
 	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
+	p.emitted = 0
 	s := &p.s
 	values := 0
 	for {
@@ -191,7 +199,9 @@ func (p *jsonParser) parse(path string, r io.Reader) error {
 				if err = p.object(false, 1); err != nil {
 					return err
 				}
-				p.between()
+				if err = p.between(); err != nil {
+					return err
+				}
 				more, err = s.arrayNext()
 			}
 			if err != nil {
@@ -204,7 +214,9 @@ func (p *jsonParser) parse(path string, r io.Reader) error {
 			return s.errSyntax("after top-level value")
 		}
 		values++
-		p.between()
+		if err := p.between(); err != nil {
+			return err
+		}
 	}
 	if s.rerr != nil {
 		return s.readErr()
@@ -214,11 +226,16 @@ func (p *jsonParser) parse(path string, r io.Reader) error {
 }
 
 // between runs at a value boundary, where no span refers to the scanner.
-func (p *jsonParser) between() {
+// Its error is the sink's (a spill that failed, or the run cancelled).
+func (p *jsonParser) between() error {
 	p.s.release()
 	if len(p.raw) >= flushEvery {
 		p.flush()
+		if p.sink != nil && p.sink.err != nil {
+			return p.sink.err
+		}
 	}
+	return nil
 }
 
 // object parses an object in container position (top level, or in a
@@ -303,7 +320,9 @@ func (p *jsonParser) pageUsers(depth int) error {
 		if err = p.user(depth + 1); err != nil {
 			return err
 		}
-		p.between()
+		if err = p.between(); err != nil {
+			return err
+		}
 		more, err = s.arrayNext()
 	}
 	return err
@@ -607,7 +626,7 @@ func (p *jsonParser) finish(u *rawUser) error {
 	// When it has other user properties, it is a user export whose
 	// property list left the key out: say how to export it instead. A
 	// live page is none of these: the $select is the client's own.
-	first := p.liveOrigin == "" && len(p.out)+len(p.raw) == 0
+	first := p.liveOrigin == "" && p.emitted+len(p.out)+len(p.raw) == 0
 	id := u.str[sID]
 	if id.off == id.end {
 		err := errors.New("user object has no id")
@@ -687,6 +706,15 @@ func (p *jsonParser) flush() {
 		}
 		return vals[l.off : l.off+l.n : l.off+l.n]
 	}
+	// The sink is asked before growFor, which would size p.out for the
+	// whole file.
+	spool := false
+	if p.sink != nil && p.sink.err == nil {
+		spool, p.sink.err = p.sink.grew(p.batchBytes(), p.s.base+int64(p.s.pos), p.total)
+	}
+	if spool {
+		p.sizeHint = 0 // from now on p.out holds one batch at a time
+	}
 	p.out = growFor(p.out, len(p.raw), p.s.base+int64(p.s.pos), p.sizeHint)
 	for i := range p.raw {
 		r := &p.raw[i]
@@ -712,4 +740,16 @@ func (p *jsonParser) flush() {
 		})
 	}
 	p.arena, p.phones, p.raw = p.arena[:0], p.phones[:0], p.raw[:0]
+	if spool {
+		// An error is kept in the sink for the caller.
+		p.emitted += len(p.out)
+		p.sink.err = p.sink.take(p.out, nil)
+		p.out = p.out[:0]
+	}
+}
+
+// batchBytes is what the queued users will take once materialised, as
+// userBytes counts it: their strings are the arena.
+func (p *jsonParser) batchBytes() int64 {
+	return int64(len(p.arena)) + 16*int64(len(p.phones)) + int64(len(p.raw))*int64(unsafe.Sizeof(pipeline.EntraUser{}))
 }

@@ -19,6 +19,12 @@ import (
 // directory of Graph page files. The format is detected from the content,
 // not the file name, because people rename exports freely.
 func ReadExport(path string) (*Export, error) {
+	return readExport(path, nil)
+}
+
+// readExport is ReadExport handing the users to col (see collector), which
+// may spool them; a nil col keeps them in memory.
+func readExport(path string, col *collector) (*Export, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read entra export: %w", err)
@@ -28,7 +34,7 @@ func ReadExport(path string) (*Export, error) {
 			return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("is a syncgap snapshot directory (it holds %s), "+
 				"not an Entra export: give the export files or page directory it was made from", pipeline.ManifestFile)}
 		}
-		return readPageDir(path)
+		return readPageDir(path, col)
 	}
 	t, err := openText(path, nil)
 	if err != nil {
@@ -48,11 +54,17 @@ func ReadExport(path string) (*Export, error) {
 			return nil, &pipeline.ParseError{File: path, Line: 1, Err: errors.New("is the manifest of a syncgap snapshot, " +
 				"not an Entra export: give the export files or page directory it was made from")}
 		}
-		p := jsonParser{sizeHint: hint}
+		p := jsonParser{sizeHint: hint, sink: col, total: hint}
 		if err := p.parse(path, t.r); err != nil {
 			return nil, err
 		}
+		if col != nil && col.err != nil {
+			return nil, col.err
+		}
 		e.Users, e.Format = p.out, p.stats.format()
+		if col.spooling() {
+			e.Users = nil
+		}
 		lacks := lacking(p.stats.immutable, p.stats.syncFlag)
 		e.WeakEvidence, e.Lacks = lacks != 0, lacks.String()
 	default:
@@ -60,15 +72,15 @@ func ReadExport(path string) (*Export, error) {
 			return nil, &pipeline.ParseError{File: path, Line: 1, Err: errors.New(why)}
 		}
 		var lacks evidence
-		if e.Users, e.Format, lacks, err = readCSV(path, t, hint); err != nil {
+		if e.Users, e.Format, lacks, err = readCSV(path, t, hint, col); err != nil {
 			return nil, err
 		}
 		e.WeakEvidence, e.Lacks = lacks != 0, lacks.String()
 	}
-	if len(e.Users) == 0 {
+	if e.count(col) == 0 {
 		return nil, &pipeline.ParseError{File: path, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
 	}
-	if err := checkDuplicates(e.Users, func(int) string { return path }); err != nil {
+	if err := e.checkRead(col, func(int) string { return path }); err != nil {
 		return nil, err
 	}
 	in, err := t.record(path)
@@ -91,7 +103,7 @@ type fileResult struct {
 // (page-2 before page-10). Two workers parse files in parallel, which is
 // where the time goes for a million users; the collector takes results in
 // file order, so output and errors are the same on every run.
-func readPageDir(dir string) (*Export, error) {
+func readPageDir(dir string, col *collector) (*Export, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read entra export: %w", err)
@@ -183,22 +195,44 @@ func readPageDir(dir string) (*Export, error) {
 		st.syncFlag = st.syncFlag || res.stats.syncFlag
 		e.inputs = append(e.inputs, res.input)
 		read += sizes[order[i]]
-		e.Users = growFor(e.Users, len(res.users), read, total)
-		e.Users = append(e.Users, res.users...)
-		ends[i] = len(e.Users)
+		// Asked before growFor, which would size e.Users for the whole
+		// directory.
+		spool, err := col.grew(usersBytes(res.users), read, total)
+		if err != nil {
+			return nil, err
+		}
+		if spool {
+			if err := col.take(e.Users, nil); err != nil {
+				return nil, err
+			}
+			e.Users = nil
+			if err := col.take(res.users, nil); err != nil {
+				return nil, err
+			}
+		} else {
+			e.Users = growFor(e.Users, len(res.users), read, total)
+			e.Users = append(e.Users, res.users...)
+		}
+		ends[i] = e.count(col)
 		select {
 		case spare <- res.users[:0]:
 		default:
 		}
 	}
-	if len(e.Users) == 0 {
+	if e.count(col) == 0 {
 		return nil, &pipeline.ParseError{File: dir, Err: fmt.Errorf("%w (no user objects)", pipeline.ErrEmptyInput)}
 	}
 	fileOf := func(i int) string {
 		k, _ := slices.BinarySearch(ends, i+1)
 		return paths[k]
 	}
-	if err := checkDuplicates(e.Users, fileOf); err != nil {
+	if col.spooling() {
+		col.sp.files, col.sp.ends = paths, make([]int64, len(ends))
+		for i, end := range ends {
+			col.sp.ends[i] = int64(end)
+		}
+	}
+	if err := e.checkRead(col, fileOf); err != nil {
 		return nil, err
 	}
 	lacks := lacking(st.immutable, st.syncFlag)

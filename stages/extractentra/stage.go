@@ -39,28 +39,47 @@ var Stage = pipeline.Def[Config, pipeline.EntraSummary]{
 }
 
 func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSummary, error) {
-	set, err := ReadExports(ctx, cfg.Exports)
-	if err != nil {
+	set := &ExportSet{}
+	defer set.Close()
+	g := newGauge(ctx, env.Dir, len(cfg.Exports))
+	if err := set.read(ctx, cfg.Exports, g); err != nil {
 		return pipeline.EntraSummary{}, err
+	}
+	flags := func() ([]pipeline.TenantFlag, error) {
+		for _, in := range set.Inputs {
+			env.AddInput(in)
+		}
+		fp := cfg.TenantFeatures
+		if fp == "" {
+			return UnknownTenant("not provided (pass --tenant-features with the JSON of GET /directory/onPremisesSynchronization)"), nil
+		}
+		flags, in, err := readTenantFeatures(fp)
+		if err != nil {
+			return nil, err
+		}
+		env.AddInput(in)
+		return flags, nil
+	}
+	if set.spooled() {
+		// Too many users for memory: merged by streaming passes over the
+		// spools, written as they come (docs/architecture.md, "Memory").
+		err := writeTables(env, func(write func(*pipeline.EntraUser) error) error {
+			return set.mergeSpooled(ctx, g, write)
+		}, flags)
+		if err != nil {
+			return pipeline.EntraSummary{}, err
+		}
+		return set.Summary(), nil
 	}
 	users, err := Merge(set.Exports)
 	if err != nil {
 		return pipeline.EntraSummary{}, err
 	}
-	for _, in := range set.Inputs {
-		env.AddInput(in)
+	fl, err := flags()
+	if err != nil {
+		return pipeline.EntraSummary{}, err
 	}
-	var flags []pipeline.TenantFlag
-	if fp := cfg.TenantFeatures; fp != "" {
-		var in pipeline.InputRecord
-		if flags, in, err = readTenantFeatures(fp); err != nil {
-			return pipeline.EntraSummary{}, err
-		}
-		env.AddInput(in)
-	} else {
-		flags = UnknownTenant("not provided (pass --tenant-features with the JSON of GET /directory/onPremisesSynchronization)")
-	}
-	if err := WriteTables(env, users, flags); err != nil {
+	if err := WriteTables(env, users, fl); err != nil {
 		return pipeline.EntraSummary{}, err
 	}
 	return set.Summary(), nil
@@ -97,6 +116,14 @@ func ReadExports(ctx context.Context, paths []string) (*ExportSet, error) {
 // primary's refusal by checkPrimary before any later export's) whatever
 // finishes first.
 func (s *ExportSet) Read(ctx context.Context, paths []string) error {
+	return s.read(ctx, paths, nil)
+}
+
+// read is Read with the users going to spools once g says they will not
+// fit in memory (spool.go); a nil g keeps them in memory. Close the set to
+// remove the spools.
+func (s *ExportSet) read(ctx context.Context, paths []string, g *gauge) error {
+	first := len(s.Exports)
 	results := make([]chan hashedExport, len(paths))
 	for i := range results {
 		results[i] = make(chan hashedExport, 1)
@@ -104,7 +131,19 @@ func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 	slots := make(chan struct{}, 2)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	defer func() { close(done); wg.Wait() }()
+	taken := 0
+	defer func() {
+		close(done)
+		wg.Wait()
+		// Exports read but never taken, after an error, hold spools too.
+		for _, c := range results[taken:] {
+			select {
+			case r := <-c:
+				r.close()
+			default:
+			}
+		}
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -118,28 +157,85 @@ func (s *ExportSet) Read(ctx context.Context, paths []string) error {
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				results[i] <- readHashed(p)
+				results[i] <- readHashed(p, g.collector(first+i, p))
 			}()
 		}
 	}()
 	for i := range paths {
 		r := <-results[i]
+		taken = i + 1
 		if r.err != nil {
+			// Duplicates of an earlier export come first, as they do when
+			// each export is checked as it is read.
+			if err := s.checkSpooled(ctx); err != nil {
+				return err
+			}
 			return r.err
 		}
 		if err := ctx.Err(); err != nil {
+			r.close()
 			return err
-		}
-		if len(s.Exports) == 0 {
-			// Say so before the rest's errors, not after.
-			if err := checkPrimary(r.e); err != nil {
-				return err
-			}
 		}
 		s.Add(r.e)
 		s.Inputs = append(s.Inputs, r.inputs...)
+		if len(s.Exports) == 1 {
+			// Say so before the rest's errors, not after.
+			if err := checkPrimary(r.e); err != nil {
+				if dup := s.checkSpooled(ctx); dup != nil {
+					return dup
+				}
+				return err
+			}
+		}
+	}
+	if g != nil && g.spooling.Load() {
+		// The exports read in full before the gauge said to spool go too:
+		// the merge streams every export. They were checked in memory.
+		for _, e := range s.Exports {
+			if e.sp == nil {
+				if err := e.spoolUsers(g, true); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// checkSpooled runs the duplicate check of the spooled exports, in order,
+// for an error that must come after theirs.
+func (s *ExportSet) checkSpooled(ctx context.Context) error {
+	for _, e := range s.Exports {
+		if e.sp != nil {
+			if err := e.sp.checkSpooled(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// spooled reports whether the users are in spools rather than in memory.
+func (s *ExportSet) spooled() bool {
+	for _, e := range s.Exports {
+		if e.sp != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Close removes what the exports spilled to disk, if anything.
+func (s *ExportSet) Close() error {
+	var err error
+	for _, e := range s.Exports {
+		if e.sp != nil {
+			if c := e.sp.Close(); err == nil {
+				err = c
+			}
+		}
+	}
+	return err
 }
 
 // hashedExport is an export as read, with its files' input records.
@@ -149,11 +245,21 @@ type hashedExport struct {
 	err    error
 }
 
-// readHashed reads the export at p and hashes its files, unless it hashed
-// them as they were parsed.
-func readHashed(p string) hashedExport {
-	e, err := ReadExport(p)
+// close removes what an export not taken into the set spooled.
+func (r hashedExport) close() {
+	if r.e != nil && r.e.sp != nil {
+		r.e.sp.Close()
+	}
+}
+
+// readHashed reads the export at p into col and hashes its files, unless
+// it hashed them as they were parsed.
+func readHashed(p string, col *collector) hashedExport {
+	e, err := readExport(p, col)
 	if err != nil {
+		if col.spooling() {
+			col.sp.Close()
+		}
 		return hashedExport{err: err}
 	}
 	if len(e.inputs) == len(e.Files) {
@@ -163,6 +269,7 @@ func readHashed(p string) hashedExport {
 	for _, f := range e.Files {
 		in, err := pipeline.HashInput(f)
 		if err != nil {
+			r.close()
 			return hashedExport{err: err}
 		}
 		r.inputs = append(r.inputs, in)
@@ -206,6 +313,21 @@ func (s *ExportSet) Summary() pipeline.EntraSummary {
 // every path that produces these tables goes through here, so they are
 // laid out the same whatever the source.
 func WriteTables(env *pipeline.Env, users []pipeline.EntraUser, flags []pipeline.TenantFlag) error {
+	return writeTables(env, func(write func(*pipeline.EntraUser) error) error {
+		for i := range users {
+			if err := write(&users[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() ([]pipeline.TenantFlag, error) { return flags, nil })
+}
+
+// writeTables is WriteTables with the users coming from a function that
+// writes them in table order, and the tenant flags asked for once they
+// all came (an error of either leaves no table).
+func writeTables(env *pipeline.Env, users func(write func(*pipeline.EntraUser) error) error,
+	tenant func() ([]pipeline.TenantFlag, error)) error {
 	uw, err := pipeline.CreateTable[pipeline.EntraUser](env.Dir, pipeline.EntraUsersTable)
 	if err != nil {
 		return err
@@ -216,10 +338,12 @@ func WriteTables(env *pipeline.Env, users []pipeline.EntraUser, flags []pipeline
 		return err
 	}
 	defer tw.Abort()
-	for i := range users {
-		if err := uw.Write(&users[i]); err != nil {
-			return err
-		}
+	if err := users(uw.Write); err != nil {
+		return err
+	}
+	flags, err := tenant()
+	if err != nil {
+		return err
 	}
 	for i := range flags {
 		if err := tw.Write(&flags[i]); err != nil {
