@@ -21,6 +21,9 @@ type AtomicFile struct {
 	h    hash.Hash
 	n    int64
 	done bool
+	// scratch: a file nobody keeps past the stage (a sort's run), neither
+	// hashed nor synced to disk; a crash discards it anyway.
+	scratch bool
 }
 
 // CreateAtomic starts writing path through a temporary file in the same directory.
@@ -43,7 +46,9 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 // Write implements io.Writer.
 func (a *AtomicFile) Write(p []byte) (int, error) {
 	n, err := a.w.Write(p)
-	a.h.Write(p[:n])
+	if !a.scratch {
+		a.h.Write(p[:n])
+	}
 	a.n += int64(n)
 	return n, err
 }
@@ -66,7 +71,7 @@ func (a *AtomicFile) Commit() error {
 	a.done = true
 	tmp := a.f.Name()
 	err := a.w.Flush()
-	if err == nil {
+	if err == nil && !a.scratch {
 		err = a.f.Sync()
 	}
 	if cerr := a.f.Close(); err == nil {
@@ -78,6 +83,9 @@ func (a *AtomicFile) Commit() error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", a.path, err)
+	}
+	if a.scratch {
+		return nil
 	}
 	return syncDir(filepath.Dir(a.path))
 }

@@ -107,7 +107,7 @@ func (s *Sorter[T]) spill() error {
 		s.dir = d
 	}
 	name := fmt.Sprintf("run-%06d", len(s.runs))
-	w, err := CreateTable[T](s.dir, name)
+	w, err := createScratchTable[T](s.dir, name)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
@@ -203,7 +203,7 @@ const fanIn = 64
 func (s *Sorter[T]) mergeToRun(ctx context.Context, group []string, seq int) (string, error) {
 	s.level++
 	name := fmt.Sprintf("merge-%03d-%06d", s.level, seq)
-	w, err := CreateTable[T](s.dir, name)
+	w, err := createScratchTable[T](s.dir, name)
 	if err != nil {
 		return "", fmt.Errorf("spill: %w", err)
 	}
