@@ -46,9 +46,8 @@ type Sorter[T any] struct {
 	tie     func(a, b *T) int
 	size    func(*T) int64
 	budget  int64
-	parent  string // where the spill directory is made
-	dir     string // the spill directory, once made
-	blocks  [][]T  // the buffer, in fixed-size blocks (see add)
+	scratch *SpillDir
+	blocks  [][]T // the buffer, in fixed-size blocks (see add)
 	bytes   int64
 	runs    []string
 	rows    int64
@@ -59,7 +58,7 @@ type Sorter[T any] struct {
 // NewSorter returns a Sorter ordering by key, then tie, within budget
 // bytes (rows sized by size), spilling into a new directory under parent.
 func NewSorter[T any](parent string, budget int64, key func(*T) string, tie func(a, b *T) int, size func(*T) int64) *Sorter[T] {
-	return &Sorter[T]{key: key, tie: tie, size: size, budget: max(budget, 1), parent: parent}
+	return &Sorter[T]{key: key, tie: tie, size: size, budget: max(budget, 1), scratch: NewSpillDir(parent)}
 }
 
 // blockRows is the size of a buffer block: one growing slice of a million
@@ -99,15 +98,12 @@ func (s *Sorter[T]) spill() error {
 	if len(s.blocks) == 0 {
 		return nil
 	}
-	if s.dir == "" {
-		d, err := os.MkdirTemp(s.parent, ".syncgap-spill-")
-		if err != nil {
-			return fmt.Errorf("spill directory: %w", err)
-		}
-		s.dir = d
+	dir, err := s.scratch.Path()
+	if err != nil {
+		return err
 	}
 	name := fmt.Sprintf("run-%06d", len(s.runs))
-	w, err := createScratchTable[T](s.dir, name)
+	w, err := createScratchTable[T](dir, name)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
@@ -120,7 +116,7 @@ func (s *Sorter[T]) spill() error {
 	if _, err := w.Commit(); err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
-	s.runs = append(s.runs, filepath.Join(s.dir, FileName(name)))
+	s.runs = append(s.runs, filepath.Join(dir, FileName(name)))
 	s.spilled++
 	s.blocks, s.bytes = nil, 0
 	return nil
@@ -203,7 +199,11 @@ const fanIn = 64
 func (s *Sorter[T]) mergeToRun(ctx context.Context, group []string, seq int) (string, error) {
 	s.level++
 	name := fmt.Sprintf("merge-%03d-%06d", s.level, seq)
-	w, err := createScratchTable[T](s.dir, name)
+	dir, err := s.scratch.Path()
+	if err != nil {
+		return "", err
+	}
+	w, err := createScratchTable[T](dir, name)
 	if err != nil {
 		return "", fmt.Errorf("spill: %w", err)
 	}
@@ -217,7 +217,7 @@ func (s *Sorter[T]) mergeToRun(ctx context.Context, group []string, seq int) (st
 	for _, p := range group {
 		os.Remove(p)
 	}
-	return filepath.Join(s.dir, FileName(name)), nil
+	return filepath.Join(dir, FileName(name)), nil
 }
 
 // merge streams the rows of runs, in order, to emit. Runs are in the order
@@ -262,13 +262,8 @@ func (s *Sorter[T]) merge(ctx context.Context, runs []string, emit func(*T) erro
 
 // Close removes the spill directory and everything in it.
 func (s *Sorter[T]) Close() error {
-	s.blocks = nil
-	if s.dir == "" {
-		return nil
-	}
-	err := os.RemoveAll(s.dir)
-	s.dir, s.runs = "", nil
-	return err
+	s.blocks, s.runs = nil, nil
+	return s.scratch.Remove()
 }
 
 // runBatchRows is how many rows of each run a merge holds decoded: a

@@ -206,6 +206,12 @@ func openReader[T any](path string, batch int) (*Reader[T], error) {
 	if err != nil {
 		return nil, err
 	}
+	return openReaderWith[T](path, c, batch)
+}
+
+// openReaderWith is openReader decoding the columns of c, which may be a
+// subset of T's.
+func openReaderWith[T any](path string, c *codec, batch int) (*Reader[T], error) {
 	f, rr, rows, err := openRecords(path, c, batch)
 	if err != nil {
 		return nil, err

@@ -67,11 +67,7 @@ func (t *TableFile[T]) Open() (*Reader[T], error) {
 		}
 		c = sub
 	}
-	f, rr, rows, err := openRecords(t.path, c, readBatchRows)
-	if err != nil {
-		return nil, err
-	}
-	return &Reader[T]{path: t.path, f: f, rr: rr, dec: decoder{c: c}, rows: rows}, nil
+	return openReaderWith[T](t.path, c, readBatchRows)
 }
 
 // All yields the rows in order, each decoded into one value the pass

@@ -13,7 +13,6 @@ package workbook
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -84,11 +83,12 @@ func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
 // data rows go to rows, and writes it to path atomically. The rows spill
 // into a directory beside path, removed however saveBook ends.
 func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error {
-	spill, err := os.MkdirTemp(filepath.Dir(path), ".syncgap-spill-")
+	spillDir := pipeline.NewSpillDir(filepath.Dir(path))
+	defer spillDir.Remove()
+	spill, err := spillDir.Path()
 	if err != nil {
-		return fmt.Errorf("write %s: spill directory: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer os.RemoveAll(spill)
 	f := excelize.NewFile()
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.

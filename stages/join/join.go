@@ -23,7 +23,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"syncgap/pipeline"
@@ -77,10 +76,9 @@ const (
 
 // Stats says how the join used its budget.
 type Stats struct {
-	Chunks    int // passes over the cloud keys, one per chunk of AD keys
-	EdgeRuns  int // edge runs spilled
-	PairRuns  int // pair runs spilled
-	Conflicts int // AD users an anchor conflict may name
+	Chunks   int // passes over the cloud keys, one per chunk of AD keys
+	EdgeRuns int // edge runs spilled
+	PairRuns int // pair runs spilled
 }
 
 // Spilled reports whether anything went to disk.
@@ -93,24 +91,10 @@ func (s Stats) Spilled() bool { return s.Chunks > 1 || s.EdgeRuns > 0 || s.PairR
 // cloud table order. fn must not keep the row.
 func joinRows(ctx context.Context, src source, budget int64, spillParent string, fn func(*pipeline.Joined) error) (Stats, error) {
 	var st Stats
-	spillDir := ""
-	mkSpill := func() (string, error) {
-		if spillDir == "" {
-			d, err := os.MkdirTemp(spillParent, ".syncgap-spill-")
-			if err != nil {
-				return "", fmt.Errorf("spill directory: %w", err)
-			}
-			spillDir = d
-		}
-		return spillDir, nil
-	}
-	defer func() {
-		if spillDir != "" {
-			os.RemoveAll(spillDir)
-		}
-	}()
+	spill := pipeline.NewSpillDir(spillParent)
+	defer spill.Remove()
 
-	edges := newEdgeRuns(budget/edgeShare, mkSpill)
+	edges := newEdgeRuns(budget/edgeShare, spill.Path)
 	adRows, chunks, err := findEdges(ctx, src, budget/keyShare, edges)
 	st.Chunks = chunks
 	if err != nil {
@@ -130,7 +114,6 @@ func joinRows(ctx context.Context, src source, budget int64, spillParent string,
 		return st, err
 	}
 	it.close()
-	st.Conflicts = len(others)
 	if len(others) > 0 {
 		err := src.adDNs(func(ai int32, dn string) error {
 			if _, ok := others[ai]; ok {

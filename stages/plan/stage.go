@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,11 +71,12 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	// What deciding each action does goes to a table beside plan.parquet
 	// in a spill directory, removed however the stage ends: the workbook
 	// reads the two side by side (planRows).
-	spill, err := os.MkdirTemp(env.Dir, ".syncgap-spill-")
+	spillDir := pipeline.NewSpillDir(env.Dir)
+	defer spillDir.Remove()
+	spill, err := spillDir.Path()
 	if err != nil {
-		return none, fmt.Errorf("plan: spill directory: %w", err)
+		return none, fmt.Errorf("plan: %w", err)
 	}
-	defer os.RemoveAll(spill)
 	pw, err := planfile.NewWriter(env)
 	if err != nil {
 		return none, err
