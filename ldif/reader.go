@@ -80,6 +80,7 @@ type Reader struct {
 	sawControl bool
 	pageBreak  bool
 	entries    int
+	part       bool // read by NewPartReader: no entries is not an empty file
 	err        error
 	attrs      []Attr
 	names      map[string]string
@@ -98,6 +99,20 @@ func NewReader(r io.Reader, name string) *Reader {
 	}
 }
 
+// NewPartReader returns a Reader of one part of an LDIF file that a caller
+// cut at record boundaries to parse the parts at once: r holds the file from
+// a line that starts a record's "dn:" after a blank line (or from the
+// file's start), and line is how many lines of the file come before it, so
+// entries and errors carry the file's line numbers. Such a line resets
+// everything a Reader remembers between records, which is why the parts
+// read exactly as the whole file does. A part without entries is not an
+// empty file: Next returns io.EOF for it, and the caller judges the file.
+func NewPartReader(r io.Reader, name string, line int) *Reader {
+	rd := NewReader(r, name)
+	rd.lineNo, rd.part = line, true
+	return rd
+}
+
 // Next returns the next entry, io.EOF after the last one, or a *pipeline.ParseError.
 // Errors are sticky: once Next fails it returns the same error forever.
 func (r *Reader) Next() (*Entry, error) {
@@ -106,7 +121,7 @@ func (r *Reader) Next() (*Entry, error) {
 	}
 	e, err := r.next()
 	if err != nil {
-		if err == io.EOF && r.entries == 0 {
+		if err == io.EOF && r.entries == 0 && !r.part {
 			err = &pipeline.ParseError{File: r.name, Err: pipeline.ErrEmptyInput}
 		}
 		r.err = err

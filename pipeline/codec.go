@@ -111,84 +111,166 @@ func (col column) arrowType() arrow.DataType {
 	return arrow.BinaryTypes.String
 }
 
-// encoder appends rows to Arrow builders.
+// encoder turns rows into Arrow record batches. It lays the values out in
+// Arrow's own format in slices that are reused batch after batch, once the
+// writer is done with a batch: Arrow's builders take fresh memory for every
+// batch and grow it by doubling, and at a million rows writing into new
+// memory and copying it showed as seconds of every stage (docs/testing.md,
+// "Performance").
 type encoder struct {
-	c  *codec
-	rb *array.RecordBuilder
+	c    *codec
+	cur  *batchBufs
+	free chan *batchBufs // batches the writer has written
+	// full: a column's values reached maxBatchData, so the batch must end.
+	full bool
 }
+
+// batchBufs is one batch's columns.
+type batchBufs struct {
+	n    int
+	cols []colBuf
+}
+
+// colBuf is one column of a batch, in the buffers Arrow's arrays are made
+// of.
+type colBuf struct {
+	valid []byte  // validity bitmap
+	nulls int     //
+	offs  []int32 // string and list columns: n+1 offsets into data or voffs
+	data  []byte  // string values
+	voffs []int32 // list columns: offsets of their strings in vdata
+	vdata []byte  // list columns: the strings
+	bits  []byte  // boolean values
+	ints  []int64 // timestamps (µs) and integers
+}
+
+// maxBatchData is how many bytes of string values one column of a batch
+// may hold before the batch is cut short: Arrow's offsets are 32-bit.
+const maxBatchData = 1 << 30
 
 func newEncoder(c *codec) *encoder {
-	return &encoder{c: c, rb: array.NewRecordBuilder(memory.DefaultAllocator, c.schema)}
+	e := &encoder{c: c, free: make(chan *batchBufs, 4)}
+	e.cur = e.take()
+	return e
 }
 
-// batch hands over the rows appended so far and pre-sizes the builders for
-// the next batch like this one: growing them by doubling costs a copy per
-// doubling, which at a million rows shows up as seconds of memmove.
-func (e *encoder) batch(rows int) arrow.RecordBatch {
-	data := make([]int, len(e.c.cols))
-	for i := range e.c.cols {
-		switch b := e.rb.Field(i).(type) {
-		case *array.StringBuilder:
-			data[i] = b.DataLen()
-		case *array.ListBuilder:
-			data[i] = b.ValueBuilder().(*array.StringBuilder).DataLen()
-		}
+// take is a written batch's buffers, emptied, or new ones.
+func (e *encoder) take() *batchBufs {
+	var b *batchBufs
+	select {
+	case b = <-e.free:
+	default:
+		b = &batchBufs{cols: make([]colBuf, len(e.c.cols))}
 	}
-	rec := e.rb.NewRecordBatch()
-	for i := range e.c.cols {
-		switch b := e.rb.Field(i).(type) {
-		case *array.StringBuilder:
-			b.Reserve(rows)
-			b.ReserveData(data[i])
-		case *array.ListBuilder:
-			b.Reserve(rows)
-			b.ValueBuilder().(*array.StringBuilder).ReserveData(data[i])
-		default:
-			b.Reserve(rows)
-		}
+	b.n = 0
+	for i := range b.cols {
+		c := &b.cols[i]
+		c.valid, c.nulls, c.data, c.vdata, c.bits, c.ints = c.valid[:0], 0, c.data[:0], c.vdata[:0], c.bits[:0], c.ints[:0]
+		c.offs = append(c.offs[:0], 0)
+		c.voffs = append(c.voffs[:0], 0)
 	}
-	return rec
+	return b
+}
+
+// recycle hands back a batch's buffers once its record is written and released.
+func (e *encoder) recycle(b *batchBufs) {
+	select {
+	case e.free <- b:
+	default:
+	}
 }
 
 func (e *encoder) append(row unsafe.Pointer) {
-	for i, col := range e.c.cols {
+	b := e.cur
+	i := b.n
+	b.n++
+	bit := byte(1) << (i % 8)
+	for ci, col := range e.c.cols {
 		p := unsafe.Add(row, col.offset)
-		b := e.rb.Field(i)
+		c := &b.cols[ci]
+		if i%8 == 0 {
+			c.valid = append(c.valid, 0)
+			if col.kind == kNullBool {
+				c.bits = append(c.bits, 0)
+			}
+		}
+		valid := true
 		switch col.kind {
 		case kString:
 			if s := *(*string)(p); s != "" {
-				b.(*array.StringBuilder).Append(s)
+				c.data = append(c.data, s...)
+				e.full = e.full || len(c.data) >= maxBatchData
 			} else {
-				b.AppendNull()
+				valid = false
 			}
+			c.offs = append(c.offs, int32(len(c.data)))
 		case kStrings:
 			v := *(*[]string)(p)
-			lb := b.(*array.ListBuilder)
-			if v == nil {
-				lb.AppendNull()
-				continue
-			}
-			lb.Append(true)
-			vb := lb.ValueBuilder().(*array.StringBuilder)
+			valid = v != nil
 			for _, s := range v {
-				vb.Append(s)
+				c.vdata = append(c.vdata, s...)
+				e.full = e.full || len(c.vdata) >= maxBatchData
+				c.voffs = append(c.voffs, int32(len(c.vdata)))
 			}
+			c.offs = append(c.offs, int32(len(c.voffs)-1))
 		case kNullBool:
-			if v := *(*NullBool)(p); v.Valid {
-				b.(*array.BooleanBuilder).Append(v.Bool)
-			} else {
-				b.AppendNull()
+			v := *(*NullBool)(p)
+			valid = v.Valid
+			if v.Valid && v.Bool {
+				c.bits[i/8] |= bit
 			}
 		case kTime:
+			var us int64
 			if v := *(*time.Time)(p); !v.IsZero() {
-				b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
+				us = v.UnixMicro()
 			} else {
-				b.AppendNull()
+				valid = false
 			}
+			c.ints = append(c.ints, us)
 		case kInt64:
-			b.(*array.Int64Builder).Append(*(*int64)(p))
+			c.ints = append(c.ints, *(*int64)(p))
+		}
+		if valid {
+			c.valid[i/8] |= bit
+		} else {
+			c.nulls++
 		}
 	}
+}
+
+// batch hands over the rows appended so far as a record and the buffers it
+// is made of, for recycle once the record is written; the encoder goes on
+// with other buffers.
+func (e *encoder) batch() (arrow.RecordBatch, *batchBufs) {
+	b := e.cur
+	bytesOf := memory.NewBufferBytes
+	offsets := func(o []int32) *memory.Buffer { return bytesOf(arrow.Int32Traits.CastToBytes(o)) }
+	arrs := make([]arrow.Array, len(e.c.cols))
+	for ci, col := range e.c.cols {
+		c := &b.cols[ci]
+		valid := bytesOf(c.valid)
+		var d *array.Data
+		switch col.kind {
+		case kString:
+			d = array.NewData(arrow.BinaryTypes.String, b.n, []*memory.Buffer{valid, offsets(c.offs), bytesOf(c.data)}, nil, c.nulls, 0)
+		case kStrings:
+			vals := array.NewData(arrow.BinaryTypes.String, len(c.voffs)-1, []*memory.Buffer{nil, offsets(c.voffs), bytesOf(c.vdata)}, nil, 0, 0)
+			d = array.NewData(col.arrowType(), b.n, []*memory.Buffer{valid, offsets(c.offs)}, []arrow.ArrayData{vals}, c.nulls, 0)
+			vals.Release()
+		case kNullBool:
+			d = array.NewData(col.arrowType(), b.n, []*memory.Buffer{valid, bytesOf(c.bits)}, nil, c.nulls, 0)
+		case kTime, kInt64:
+			d = array.NewData(col.arrowType(), b.n, []*memory.Buffer{valid, bytesOf(arrow.Int64Traits.CastToBytes(c.ints))}, nil, c.nulls, 0)
+		}
+		arrs[ci] = array.MakeFromData(d)
+		d.Release()
+	}
+	rec := array.NewRecordBatch(e.c.schema, arrs, int64(b.n))
+	for _, a := range arrs {
+		a.Release()
+	}
+	e.cur, e.full = e.take(), false
+	return rec, b
 }
 
 // decoder reads rows out of one record batch.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"unsafe"
@@ -141,7 +142,7 @@ func (s *Sorter[T]) order() []sortKey {
 			keys = append(keys, sortKey{s.key(&s.blocks[b][j]), int32(b*blockRows + j)})
 		}
 	}
-	slices.SortFunc(keys, func(x, y sortKey) int {
+	cmp := func(x, y sortKey) int {
 		if c := strings.Compare(x.key, y.key); c != 0 {
 			return c
 		}
@@ -149,8 +150,35 @@ func (s *Sorter[T]) order() []sortKey {
 			return c
 		}
 		return int(x.i - y.i)
-	})
-	return keys
+	}
+	return sortKeys(keys, cmp)
+}
+
+// sortKeys sorts keys by cmp, a total order (the index breaks every tie),
+// so the result is the one sorted order however it is reached: big buffers
+// are sorted as two halves on two cores and merged.
+func sortKeys(keys []sortKey, cmp func(x, y sortKey) int) []sortKey {
+	if len(keys) < 1<<16 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(keys, cmp)
+		return keys
+	}
+	a, b := keys[:len(keys)/2], keys[len(keys)/2:]
+	done := make(chan struct{})
+	go func() {
+		slices.SortFunc(a, cmp)
+		close(done)
+	}()
+	slices.SortFunc(b, cmp)
+	<-done
+	out := make([]sortKey, 0, len(keys))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // Sorted yields every row added, in order, to emit, which must not keep

@@ -46,8 +46,15 @@ type Writer[T any] struct {
 	// Row groups are compressed and written by a background goroutine
 	// while the caller encodes the next one: on two cores that overlap is
 	// most of the writer's cost.
-	queue chan arrow.RecordBatch
+	queue chan queuedBatch
 	wrote chan error
+}
+
+// queuedBatch is a row group waiting for the writer, with the buffers to
+// recycle once it is written.
+type queuedBatch struct {
+	rec  arrow.RecordBatch
+	bufs *batchBufs
 }
 
 // CreateTable starts writing table (e.g. ADUsersTable) into dir.
@@ -77,7 +84,7 @@ func createTable[T any](dir, table string, scratch bool) (*Writer[T], error) {
 		af.Abort()
 		return nil, fmt.Errorf("parquet writer for %s: %w", table, err)
 	}
-	w := &Writer[T]{table: table, af: af, fw: fw, enc: newEncoder(c), queue: make(chan arrow.RecordBatch, 1), wrote: make(chan error, 1)}
+	w := &Writer[T]{table: table, af: af, fw: fw, enc: newEncoder(c), queue: make(chan queuedBatch, 1), wrote: make(chan error, 1)}
 	go w.drain()
 	return w, nil
 }
@@ -86,13 +93,16 @@ func createTable[T any](dir, table string, scratch bool) (*Writer[T], error) {
 // releases them.
 func (w *Writer[T]) drain() {
 	var err error
-	for rec := range w.queue {
+	for q := range w.queue {
 		if err == nil {
-			if err = w.fw.Write(rec); err != nil {
+			if err = w.fw.Write(q.rec); err != nil {
 				err = fmt.Errorf("write %s: %w", w.table, err)
 			}
 		}
-		rec.Release()
+		// The column writers copy what they keep (pages, statistics), so
+		// the buffers are free once Write returns.
+		q.rec.Release()
+		w.enc.recycle(q.bufs)
 	}
 	w.wrote <- err
 }
@@ -102,7 +112,7 @@ func (w *Writer[T]) Write(row *T) error {
 	w.enc.append(unsafe.Pointer(row))
 	w.n++
 	w.buf++
-	if w.buf == rowGroupRows {
+	if w.buf == rowGroupRows || w.enc.full {
 		w.flush()
 	}
 	return nil
@@ -113,7 +123,8 @@ func (w *Writer[T]) flush() {
 	if w.buf == 0 {
 		return
 	}
-	w.queue <- w.enc.batch(rowGroupRows)
+	rec, bufs := w.enc.batch()
+	w.queue <- queuedBatch{rec, bufs}
 	w.buf = 0
 }
 
@@ -134,7 +145,6 @@ func (w *Writer[T]) Commit() (OutputRecord, error) {
 	w.flush()
 	w.done = true
 	err := w.finish()
-	w.enc.rb.Release()
 	if err != nil {
 		w.af.Abort()
 		return OutputRecord{}, err
@@ -160,7 +170,6 @@ func (w *Writer[T]) Abort() {
 	}
 	w.done = true
 	w.finish()
-	w.enc.rb.Release()
 	w.af.Abort()
 }
 

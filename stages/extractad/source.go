@@ -2,7 +2,6 @@ package extractad
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -34,42 +33,74 @@ func (e *repeatedDNError) Error() string {
 }
 
 func readLDIF(ctx context.Context, r io.Reader, name string, dns *dnCheck, emit func(*pipeline.ADUser) error) (int, error) {
-	rd := ldif.NewReader(r, name)
-	base := filepath.Base(name) + ":"
-	var origin []byte
+	return readLDIFParts(ctx, r, name, partBytesFor(pipeline.MemoryFrom(ctx)), dns, emit)
+}
+
+// readLDIFParts is readLDIF with parts of partSize bytes (parts.go); 0
+// reads the file in one sequential pass.
+func readLDIFParts(ctx context.Context, r io.Reader, name string, partSize int, dns *dnCheck, emit func(*pipeline.ADUser) error) (int, error) {
+	parts := startParts(r, name, partSize)
+	defer parts.stop()
 	entries, users := 0, 0
-	for {
-		e, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return users, err
-		}
+	// take is one entry, in file order; mapErr is ToADUser's.
+	take := func(dn string, line int, u *pipeline.ADUser, ok bool, mapErr error) error {
 		entries++
 		// Every entry counts, not only users: a repeated DN means the file
 		// was concatenated or edited, and its users cannot be trusted.
-		if first, dup, err := dns.add(e.DN, e.Line); err != nil {
-			return users, err
+		if first, dup, err := dns.add(dn, line); err != nil {
+			return err
 		} else if dup {
-			return users, duplicateDN(name, e.Line, e.DN, first)
+			return duplicateDN(name, line, dn, first)
 		}
-		origin = strconv.AppendInt(append(origin[:0], base...), int64(e.Line), 10)
-		u, ok, err := ToADUser(e, string(origin))
-		if err != nil {
-			var pe *pipeline.ParseError
-			if errors.As(err, &pe) {
-				pe.File = name
-			}
-			return users, err
+		if mapErr != nil || !ok {
+			return mapErr
 		}
-		if !ok {
-			continue
-		}
-		if err := emit(&u); err != nil {
-			return users, err
+		if err := emit(u); err != nil {
+			return err
 		}
 		users++
+		return nil
+	}
+	for {
+		part, rows, more, err := parts.next(ctx)
+		if err != nil {
+			return users, err
+		}
+		if !more {
+			break
+		}
+		for i := range rows.entries {
+			e := &rows.entries[i]
+			if err := take(e.dn, e.line, &e.user, e.ok, e.err); err != nil {
+				return users, err
+			}
+		}
+		if rows.err != nil {
+			return users, rows.err
+		}
+		if part.rest == nil {
+			continue
+		}
+		rd := ldif.NewPartReader(part.rest, name, part.line)
+		base := filepath.Base(name) + ":"
+		var origin []byte
+		for {
+			e, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return users, err
+			}
+			origin = strconv.AppendInt(append(origin[:0], base...), int64(e.Line), 10)
+			u, ok, err := ToADUser(e, string(origin))
+			if err := take(e.DN, e.Line, &u, ok, namedErr(err, name)); err != nil {
+				return users, err
+			}
+		}
+	}
+	if entries == 0 {
+		return 0, &pipeline.ParseError{File: name, Err: pipeline.ErrEmptyInput}
 	}
 	if later, first, found, err := dns.repeated(ctx); err != nil {
 		return users, err
