@@ -22,9 +22,11 @@ const rowGroupRows = 64 * 1024
 // writerProperties are fixed so output is byte-identical run to run:
 // created_by is pinned (it would otherwise carry the library version) and
 // dictionary encoding is off, because arrow-go's dictionary fallback makes
-// encoding stats depend on Go map order (docs/dependencies.md).
-func writerProperties() *parquet.WriterProperties {
+// encoding stats depend on Go map order (docs/dependencies.md). mem is the
+// writer's own buffer pool (pool.go).
+func writerProperties(mem memory.Allocator) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
+		parquet.WithAllocator(mem),
 		parquet.WithCreatedBy("syncgap"),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithCompression(compress.Codecs.Snappy),
@@ -79,7 +81,8 @@ func createTable[T any](dir, table string, scratch bool) (*Writer[T], error) {
 		return nil, err
 	}
 	af.scratch = scratch
-	fw, err := pqarrow.NewFileWriter(c.schema, af, writerProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	pool := &bufferPool{}
+	fw, err := pqarrow.NewFileWriter(c.schema, af, writerProperties(pool), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(pool)))
 	if err != nil {
 		af.Abort()
 		return nil, fmt.Errorf("parquet writer for %s: %w", table, err)
@@ -221,7 +224,9 @@ func openReader[T any](path string, batch int) (*Reader[T], error) {
 // openReaderWith is openReader decoding the columns of c, which may be a
 // subset of T's.
 func openReaderWith[T any](path string, c *codec, batch int) (*Reader[T], error) {
-	f, rr, rows, err := openRecords(path, c, batch)
+	// A Reader copies every value out of a batch before it releases it,
+	// so the batch's buffers can be reused (pool.go).
+	f, rr, rows, err := openRecords(path, c, batch, &bufferPool{})
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +236,7 @@ func openReaderWith[T any](path string, c *codec, batch int) (*Reader[T], error)
 // openRecords opens a table file and a record reader over the columns of c
 // only: a narrow key type over a wide table then costs a fraction of reading
 // every column. The caller closes the file and releases the reader.
-func openRecords(path string, c *codec, batch int) (*os.File, pqarrow.RecordReader, int64, error) {
+func openRecords(path string, c *codec, batch int, mem memory.Allocator) (*os.File, pqarrow.RecordReader, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, 0, err
@@ -240,11 +245,11 @@ func openRecords(path string, c *codec, batch int) (*os.File, pqarrow.RecordRead
 		f.Close()
 		return nil, nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	pf, err := file.NewParquetReader(f)
+	pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
 		return fail(fmt.Errorf("not a Parquet table: %w", err))
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch), Parallel: true}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch), Parallel: true}, mem)
 	if err != nil {
 		return fail(err)
 	}

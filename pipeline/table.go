@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Table is a whole table held in its Arrow form for random access by row.
@@ -29,7 +30,7 @@ func LoadTable[T any](path string) (*Table[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	f, rr, _, err := openRecords(path, c, readBatchRows)
+	f, rr, _, err := openRecords(path, c, readBatchRows, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
