@@ -21,9 +21,6 @@ type AtomicFile struct {
 	h    hash.Hash
 	n    int64
 	done bool
-	// scratch: a file nobody keeps past the stage (a sort's run), neither
-	// hashed nor synced to disk; a crash discards it anyway.
-	scratch bool
 }
 
 // CreateAtomic starts writing path through a temporary file in the same directory.
@@ -46,9 +43,7 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 // Write implements io.Writer.
 func (a *AtomicFile) Write(p []byte) (int, error) {
 	n, err := a.w.Write(p)
-	if !a.scratch {
-		a.h.Write(p[:n])
-	}
+	a.h.Write(p[:n])
 	a.n += int64(n)
 	return n, err
 }
@@ -71,7 +66,7 @@ func (a *AtomicFile) Commit() error {
 	a.done = true
 	tmp := a.f.Name()
 	err := a.w.Flush()
-	if err == nil && !a.scratch {
+	if err == nil {
 		err = a.f.Sync()
 	}
 	if cerr := a.f.Close(); err == nil {
@@ -83,9 +78,6 @@ func (a *AtomicFile) Commit() error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", a.path, err)
-	}
-	if a.scratch {
-		return nil
 	}
 	return syncDir(filepath.Dir(a.path))
 }

@@ -34,8 +34,8 @@ func MemoryFrom(ctx context.Context) int64 {
 
 // Sorter sorts rows that need not fit in memory (docs/architecture.md,
 // "Memory"). Rows are buffered until their estimated size reaches the
-// budget; each full buffer is sorted and spilled as a run (a table file of
-// T) into a spill directory of its own, made beside the stage's outputs
+// budget; each full buffer is sorted and spilled as a run (runfile.go)
+// into a spill directory of its own, made beside the stage's outputs
 // on the first spill; Sorted merges the runs streaming. The order is by
 // key, then tie, then the order rows were added in, in memory and across
 // runs (an earlier run wins a tie), so it is the same whatever the budget.
@@ -103,8 +103,8 @@ func (s *Sorter[T]) spill() error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("run-%06d", len(s.runs))
-	w, err := createScratchTable[T](dir, name)
+	path := filepath.Join(dir, fmt.Sprintf("run-%06d.run", len(s.runs)))
+	w, err := createRun[T](path)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
@@ -114,10 +114,10 @@ func (s *Sorter[T]) spill() error {
 			return fmt.Errorf("spill: %w", err)
 		}
 	}
-	if _, err := w.Commit(); err != nil {
-		return fmt.Errorf("spill: %w", err)
+	if err := w.Commit(); err != nil {
+		return err
 	}
-	s.runs = append(s.runs, filepath.Join(dir, FileName(name)))
+	s.runs = append(s.runs, path)
 	s.spilled++
 	s.blocks, s.bytes = nil, 0
 	return nil
@@ -226,12 +226,12 @@ const fanIn = 64
 // mergeToRun merges group into a new run; the merged runs are removed.
 func (s *Sorter[T]) mergeToRun(ctx context.Context, group []string, seq int) (string, error) {
 	s.level++
-	name := fmt.Sprintf("merge-%03d-%06d", s.level, seq)
 	dir, err := s.scratch.Path()
 	if err != nil {
 		return "", err
 	}
-	w, err := createScratchTable[T](dir, name)
+	path := filepath.Join(dir, fmt.Sprintf("merge-%03d-%06d.run", s.level, seq))
+	w, err := createRun[T](path)
 	if err != nil {
 		return "", fmt.Errorf("spill: %w", err)
 	}
@@ -239,13 +239,13 @@ func (s *Sorter[T]) mergeToRun(ctx context.Context, group []string, seq int) (st
 		w.Abort()
 		return "", err
 	}
-	if _, err := w.Commit(); err != nil {
-		return "", fmt.Errorf("spill: %w", err)
+	if err := w.Commit(); err != nil {
+		return "", err
 	}
 	for _, p := range group {
 		os.Remove(p)
 	}
-	return filepath.Join(dir, FileName(name)), nil
+	return path, nil
 }
 
 // merge streams the rows of runs, in order, to emit. Runs are in the order
@@ -254,7 +254,7 @@ func (s *Sorter[T]) merge(ctx context.Context, runs []string, emit func(*T) erro
 	m := &merge[T]{s: s}
 	defer m.close()
 	for i, path := range runs {
-		r, err := openReader[T](path, runBatchRows)
+		r, err := openRun[T](path)
 		if err != nil {
 			return err
 		}
@@ -294,14 +294,9 @@ func (s *Sorter[T]) Close() error {
 	return s.scratch.Remove()
 }
 
-// runBatchRows is how many rows of each run a merge holds decoded: a
-// budget of 1 GiB spills a run of a few hundred thousand users, so ten
-// million make a few dozen runs, a few megabytes of batches.
-const runBatchRows = 1024
-
 // cursor is one run's reader and its current row with the row's key.
 type cursor[T any] struct {
-	r   *Reader[T]
+	r   *runReader[T]
 	row T
 	k   string
 	run int

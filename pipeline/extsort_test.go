@@ -116,7 +116,7 @@ func TestSorterCleansUpOnError(t *testing.T) {
 	if s.Runs() == 0 {
 		t.Fatal("nothing spilled")
 	}
-	if spills, _ := filepath.Glob(filepath.Join(dir, ".syncgap-spill-*", "*.parquet")); len(spills) != s.Runs() {
+	if spills, _ := filepath.Glob(filepath.Join(dir, ".syncgap-spill-*", "*.run")); len(spills) != s.Runs() {
 		t.Errorf("%d spill files for %d runs", len(spills), s.Runs())
 	}
 	stop := errors.New("stop")

@@ -61,17 +61,6 @@ type queuedBatch struct {
 
 // CreateTable starts writing table (e.g. ADUsersTable) into dir.
 func CreateTable[T any](dir, table string) (*Writer[T], error) {
-	return createTable[T](dir, table, false)
-}
-
-// createScratchTable is CreateTable for a sort's run: the file is not
-// hashed (its record's SHA256 is empty) nor synced to disk, which at ten
-// million users saves hashing and flushing gigabytes nobody keeps.
-func createScratchTable[T any](dir, table string) (*Writer[T], error) {
-	return createTable[T](dir, table, true)
-}
-
-func createTable[T any](dir, table string, scratch bool) (*Writer[T], error) {
 	c, err := codecOf[T]()
 	if err != nil {
 		return nil, err
@@ -80,7 +69,6 @@ func createTable[T any](dir, table string, scratch bool) (*Writer[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	af.scratch = scratch
 	pool := &bufferPool{}
 	fw, err := pqarrow.NewFileWriter(c.schema, af, writerProperties(pool), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(pool)))
 	if err != nil {
@@ -159,11 +147,7 @@ func (w *Writer[T]) Commit() (OutputRecord, error) {
 	if err := w.af.Commit(); err != nil {
 		return OutputRecord{}, err
 	}
-	rec := OutputRecord{Table: w.table, File: FileName(w.table), Rows: w.n}
-	if !w.af.scratch {
-		rec.SHA256 = w.af.SHA256()
-	}
-	return rec, nil
+	return OutputRecord{Table: w.table, File: FileName(w.table), Rows: w.n, SHA256: w.af.SHA256()}, nil
 }
 
 // Abort discards everything written; safe to call after Commit.
