@@ -134,8 +134,8 @@ type batchBufs struct {
 // colBuf is one column of a batch, in the buffers Arrow's arrays are made
 // of.
 type colBuf struct {
-	valid []byte  // validity bitmap
-	nulls int     //
+	valid []byte // validity bitmap
+	nulls int
 	offs  []int32 // string and list columns: n+1 offsets into data or voffs
 	data  []byte  // string values
 	voffs []int32 // list columns: offsets of their strings in vdata

@@ -111,7 +111,7 @@ func (s *Sorter[T]) spill() error {
 	for _, k := range s.order() {
 		if err := w.Write(s.at(k.i)); err != nil {
 			w.Abort()
-			return fmt.Errorf("spill: %w", err)
+			return err
 		}
 	}
 	if err := w.Commit(); err != nil {

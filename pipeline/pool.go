@@ -30,7 +30,7 @@ const (
 	poolAlign    = 64 // what Arrow's allocators align to
 )
 
-// class is the size class of n bytes: the smallest k with 1<<k >= n.
+// poolClass is the size class of n bytes: the smallest k with 1<<k >= n.
 func poolClass(n int) int {
 	return max(poolMinShift, bits.Len(uint(n-1)))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -38,9 +39,6 @@ const (
 
 // partBytesFor is the part size within budget: tiny budgets get small parts.
 func partBytesFor(budget int64) int {
-	if budget <= 0 {
-		return maxPartBytes
-	}
 	return int(min(maxPartBytes, max(64<<10, budget/64)))
 }
 
@@ -174,7 +172,7 @@ func (p *partReader) cut() {
 				p.send(&ldifPart{line: line, rest: io.MultiReader(bytes.NewReader(buf), p.src)})
 				return
 			}
-			buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
+			buf = slices.Grow(buf, len(buf))
 		}
 	}
 }
@@ -218,23 +216,34 @@ func (p *partReader) parse() {
 }
 
 func parsePart(data []byte, name, base string, line int) partRows {
-	rd := ldif.NewPartReader(bytes.NewReader(data), name, line)
 	var rows partRows
+	err := eachEntry(ldif.NewPartReader(bytes.NewReader(data), name, line), name, base, func(e *partEntry) error {
+		rows.entries = append(rows.entries, *e)
+		return e.err // a bad entry ends the part; it carries its error
+	})
+	if n := len(rows.entries); n == 0 || rows.entries[n-1].err == nil {
+		rows.err = err // the reader's
+	}
+	return rows
+}
+
+// eachEntry maps every entry rd reads to a row and gives it to fn, which
+// stops the reading with an error; a mapping error is the entry's, for fn
+// to return. base is the file's base name and a colon, for origins.
+func eachEntry(rd *ldif.Reader, name, base string, fn func(*partEntry) error) error {
 	var origin []byte
 	for {
 		e, err := rd.Next()
 		if err == io.EOF {
-			return rows
+			return nil
 		}
 		if err != nil {
-			rows.err = err
-			return rows
+			return err
 		}
 		origin = strconv.AppendInt(append(origin[:0], base...), int64(e.Line), 10)
 		u, ok, err := ToADUser(e, string(origin))
-		rows.entries = append(rows.entries, partEntry{dn: e.DN, line: e.Line, user: u, ok: ok, err: namedErr(err, name)})
-		if err != nil {
-			return rows
+		if err := fn(&partEntry{dn: e.DN, line: e.Line, user: u, ok: ok, err: namedErr(err, name)}); err != nil {
+			return err
 		}
 	}
 }

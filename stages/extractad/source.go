@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 
 	"syncgap/ldif"
 	"syncgap/pipeline"
@@ -42,20 +41,20 @@ func readLDIFParts(ctx context.Context, r io.Reader, name string, partSize int, 
 	parts := startParts(r, name, partSize)
 	defer parts.stop()
 	entries, users := 0, 0
-	// take is one entry, in file order; mapErr is ToADUser's.
-	take := func(dn string, line int, u *pipeline.ADUser, ok bool, mapErr error) error {
+	// take is one entry, in file order.
+	take := func(e *partEntry) error {
 		entries++
 		// Every entry counts, not only users: a repeated DN means the file
 		// was concatenated or edited, and its users cannot be trusted.
-		if first, dup, err := dns.add(dn, line); err != nil {
+		if first, dup, err := dns.add(e.dn, e.line); err != nil {
 			return err
 		} else if dup {
-			return duplicateDN(name, line, dn, first)
+			return duplicateDN(name, e.line, e.dn, first)
 		}
-		if mapErr != nil || !ok {
-			return mapErr
+		if e.err != nil || !e.ok {
+			return e.err
 		}
-		if err := emit(u); err != nil {
+		if err := emit(&e.user); err != nil {
 			return err
 		}
 		users++
@@ -70,8 +69,7 @@ func readLDIFParts(ctx context.Context, r io.Reader, name string, partSize int, 
 			break
 		}
 		for i := range rows.entries {
-			e := &rows.entries[i]
-			if err := take(e.dn, e.line, &e.user, e.ok, e.err); err != nil {
+			if err := take(&rows.entries[i]); err != nil {
 				return users, err
 			}
 		}
@@ -81,22 +79,8 @@ func readLDIFParts(ctx context.Context, r io.Reader, name string, partSize int, 
 		if part.rest == nil {
 			continue
 		}
-		rd := ldif.NewPartReader(part.rest, name, part.line)
-		base := filepath.Base(name) + ":"
-		var origin []byte
-		for {
-			e, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return users, err
-			}
-			origin = strconv.AppendInt(append(origin[:0], base...), int64(e.Line), 10)
-			u, ok, err := ToADUser(e, string(origin))
-			if err := take(e.DN, e.Line, &u, ok, namedErr(err, name)); err != nil {
-				return users, err
-			}
+		if err := eachEntry(ldif.NewPartReader(part.rest, name, part.line), name, filepath.Base(name)+":", take); err != nil {
+			return users, err
 		}
 	}
 	if entries == 0 {
