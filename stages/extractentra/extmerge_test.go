@@ -623,13 +623,13 @@ func TestPackRoundTrip(t *testing.T) {
 		if err := p.unpack(&got); err != nil || !reflect.DeepEqual(got, r) {
 			t.Errorf("unpacked %+v (%v), want %+v", got, err, r)
 		}
-		if packedUPN(p.User) != r.UPN {
-			t.Errorf("packedUPN %q, want %q", packedUPN(p.User), r.UPN)
+		if pipeline.PackedEntraUPN(p.User) != r.UPN {
+			t.Errorf("packedUPN %q, want %q", pipeline.PackedEntraUPN(p.User), r.UPN)
 		}
 		for _, cut := range []int{0, 1, len(p.User) / 2, len(p.User) - 1} {
 			d := p
 			d.User = d.User[:cut]
-			if err := d.unpack(&got); !errors.Is(err, errPacked) {
+			if err := d.unpack(&got); !errors.Is(err, pipeline.ErrPacked) {
 				t.Errorf("cut at %d of %d: %v", cut, len(p.User), err)
 			}
 		}
