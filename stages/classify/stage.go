@@ -39,7 +39,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 			cfg.BypassEnabled = f.Enabled.IsTrue()
 		}
 	}
-	r, err := pipeline.OpenReader[pipeline.Joined](env.Path(pipeline.FileName(pipeline.JoinedTable)))
+	r, err := pipeline.OpenReader[joinedRow](env.Path(pipeline.FileName(pipeline.JoinedTable)))
 	if err != nil {
 		return Summary{}, err
 	}
@@ -61,7 +61,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 }
 
 // stream classifies every row of r into w, in order, on all cores.
-func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined], w *pipeline.Writer[pipeline.Gap]) error {
+func (c Config) stream(ctx context.Context, r *pipeline.Reader[joinedRow], w *pipeline.Writer[pipeline.Gap]) error {
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("classify", "rows", r.NumRows())
 	defer prog.Done()
@@ -72,19 +72,21 @@ func (c Config) stream(ctx context.Context, r *pipeline.Reader[pipeline.Joined],
 	}
 	in := make([]pipeline.Joined, batchRows)
 	out := make([]pipeline.Gap, batchRows)
+	var row joinedRow
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		n := 0
 		for ; n < batchRows; n++ {
-			err := r.Next(&in[n])
+			err := r.Next(&row)
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
 				return err
 			}
+			in[n] = row.joined()
 		}
 		if n == 0 {
 			return nil
