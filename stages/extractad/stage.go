@@ -119,9 +119,19 @@ func writeUsers(ctx context.Context, dir string, users *userSort) (pipeline.Outp
 // budget (docs/architecture.md, "Memory"), spilling beside the outputs,
 // and counts which attributes they carry.
 type userSort struct {
-	*pipeline.Sorter[pipeline.ADUser]
-	cov coverage
-	dns *dnCheck // every entry's DN, users or not
+	sorted *pipeline.Sorter[packedUser]
+	buf    []byte // packing scratch
+	cov    coverage
+	dns    *dnCheck // every entry's DN, users or not
+}
+
+// packedUser is a user as its sorter holds it: the DN it sorts by and the
+// rest of it packed into one string (pipeline.AppendPackedAD). A million
+// users then give the collector two pointers each to scan instead of
+// eleven, which was a fifth of the stage's time.
+type packedUser struct {
+	DN   string `parquet:"dn"`
+	User string `parquet:"user"`
 }
 
 // sortShare and dnShare are the parts of the memory budget the sort
@@ -134,14 +144,14 @@ const (
 
 func newUserSort(ctx context.Context, dir string) *userSort {
 	budget := pipeline.MemoryFrom(ctx)
-	return &userSort{Sorter: pipeline.NewSorter(dir, budget/sortShare, foldDN, compareDN, userBytes),
+	return &userSort{sorted: pipeline.NewSorter(dir, budget/sortShare, foldDN, compareDN, userBytes),
 		dns: newDNCheck(dir, budget/dnShare)}
 }
 
 // Close removes whatever the sort and the DN check spilled.
 func (u *userSort) Close() error {
 	err := u.dns.close()
-	if serr := u.Sorter.Close(); err == nil {
+	if serr := u.sorted.Close(); err == nil {
 		err = serr
 	}
 	return err
@@ -149,21 +159,32 @@ func (u *userSort) Close() error {
 
 func (u *userSort) add(x *pipeline.ADUser) error {
 	u.cov.add(x)
-	return u.Sorter.Add(x)
+	u.buf = append(u.buf[:0], x.DN...)
+	u.buf = pipeline.AppendPackedAD(u.buf, x)
+	s := string(u.buf)
+	return u.sorted.Add(&packedUser{DN: s[:len(x.DN)], User: s[len(x.DN):]})
 }
+
+// Sorted calls fn with every user in table order; fn must not keep it.
+func (u *userSort) Sorted(ctx context.Context, fn func(*pipeline.ADUser) error) error {
+	return u.sorted.Sorted(ctx, func(p *packedUser) error {
+		x, err := pipeline.UnpackAD(p.DN, p.User)
+		if err != nil {
+			return fmt.Errorf("sorting the AD users: %w", err)
+		}
+		return fn(&x)
+	})
+}
+
+// Len is the number of users added; Runs the runs spilled.
+func (u *userSort) Len() int64 { return u.sorted.Len() }
+func (u *userSort) Runs() int  { return u.sorted.Runs() }
 
 // foldDN and compareDN are table order: by DN case-insensitively, then
 // exactly (docs/tables.md, "ad_users").
-func foldDN(u *pipeline.ADUser) string { return strings.ToLower(u.DN) }
+func foldDN(u *packedUser) string { return strings.ToLower(u.DN) }
 
-func compareDN(a, b *pipeline.ADUser) int { return strings.Compare(a.DN, b.DN) }
+func compareDN(a, b *packedUser) int { return strings.Compare(a.DN, b.DN) }
 
 // userBytes is what a buffered row's strings hold.
-func userBytes(u *pipeline.ADUser) int64 {
-	n := len(u.DN) + len(u.ObjectGUID) + len(u.ConsistencyGUID) + len(u.SourceAnchor) + len(u.SamAccountName) +
-		len(u.UPN) + len(u.Mobile) + len(u.Country) + len(u.Origin)
-	for _, m := range u.OtherMobile {
-		n += len(m) + 16
-	}
-	return int64(n + 24*len(u.OtherMobile))
-}
+func userBytes(u *packedUser) int64 { return int64(len(u.DN) + len(u.User)) }
