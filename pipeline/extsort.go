@@ -41,14 +41,16 @@ func MemoryFrom(ctx context.Context) int64 {
 // runs (an earlier run wins a tie), so it is the same whatever the budget.
 // Close removes the spill directory; defer it.
 //
-// Add keeps the row it is given: its strings must not be reused.
+// Add keeps the row it is given: its strings must not be reused. size
+// must count the strings a row holds and the bytes key allocates, if it
+// does; the Sorter counts the rest (keyedRow, the sort's two index slices).
 type Sorter[T any] struct {
-	key     func(*T) string // computed once a row, compared bytewise
+	key     func(*T) string // computed once a row, as it is added; compared bytewise
 	tie     func(a, b *T) int
 	size    func(*T) int64
 	budget  int64
 	scratch *SpillDir
-	blocks  [][]T // the buffer, in fixed-size blocks (see add)
+	blocks  [][]keyedRow[T] // the buffer, in fixed-size blocks (see Add)
 	bytes   int64
 	runs    []string
 	rows    int64
@@ -58,8 +60,16 @@ type Sorter[T any] struct {
 
 // NewSorter returns a Sorter ordering by key, then tie, within budget
 // bytes (rows sized by size), spilling into a new directory under parent.
+// key is called as a row is added and again as a run is read back, so it
+// must depend on the row alone.
 func NewSorter[T any](parent string, budget int64, key func(*T) string, tie func(a, b *T) int, size func(*T) int64) *Sorter[T] {
 	return &Sorter[T]{key: key, tie: tie, size: size, budget: max(budget, 1), scratch: NewSpillDir(parent)}
+}
+
+// keyedRow is a buffered row and its sort key.
+type keyedRow[T any] struct {
+	row T
+	key string
 }
 
 // blockRows is the size of a buffer block: one growing slice of a million
@@ -70,10 +80,10 @@ const blockRows = 8192
 // Add buffers one row, spilling the buffer as a run when it is full.
 func (s *Sorter[T]) Add(row *T) error {
 	if n := len(s.blocks); n == 0 || len(s.blocks[n-1]) == blockRows {
-		s.blocks = append(s.blocks, make([]T, 0, blockRows))
+		s.blocks = append(s.blocks, make([]keyedRow[T], 0, blockRows))
 	}
 	last := &s.blocks[len(s.blocks)-1]
-	*last = append(*last, *row)
+	*last = append(*last, keyedRow[T]{*row, s.key(row)})
 	s.rows++
 	s.bytes += s.size(row) + rowOverhead[T]()
 	if s.bytes >= s.budget {
@@ -82,11 +92,12 @@ func (s *Sorter[T]) Add(row *T) error {
 	return nil
 }
 
-// rowOverhead is what a buffered row costs beyond its strings: the
-// struct and its sort key's header and index.
+// rowOverhead is what a buffered row costs beyond its strings: the row
+// and its key's header in the buffer, and its entry in each of the two
+// index slices a sort holds at once (order and sortKeys).
 func rowOverhead[T any]() int64 {
-	var zero T
-	return int64(unsafe.Sizeof(zero)) + 24
+	var zero keyedRow[T]
+	return int64(unsafe.Sizeof(zero)) + 2*int64(unsafe.Sizeof(sortKey{}))
 }
 
 // Len is the number of rows added.
@@ -123,7 +134,7 @@ func (s *Sorter[T]) spill() error {
 	return nil
 }
 
-func (s *Sorter[T]) at(i int32) *T { return &s.blocks[i/blockRows][i%blockRows] }
+func (s *Sorter[T]) at(i int32) *T { return &s.blocks[i/blockRows][i%blockRows].row }
 
 // sortKey is a buffered row's key and index.
 type sortKey struct {
@@ -136,10 +147,14 @@ type sortKey struct {
 // more than comparing them; the index as the last key makes the fast
 // unstable sort stable.
 func (s *Sorter[T]) order() []sortKey {
-	var keys []sortKey
+	n := 0
+	for b := range s.blocks {
+		n += len(s.blocks[b])
+	}
+	keys := make([]sortKey, 0, n)
 	for b := range s.blocks {
 		for j := range s.blocks[b] {
-			keys = append(keys, sortKey{s.key(&s.blocks[b][j]), int32(b*blockRows + j)})
+			keys = append(keys, sortKey{s.blocks[b][j].key, int32(b*blockRows + j)})
 		}
 	}
 	cmp := func(x, y sortKey) int {

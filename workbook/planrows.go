@@ -115,7 +115,7 @@ func indexPlan(p *PlanBook, spill string) (*planIndex, error) {
 }
 
 // memberBytes is what a buffered member row costs beyond its struct: its
-// strings and list headers.
+// strings and list headers, and about 32 bytes of sort key (memberKey).
 func memberBytes(m *memberRow) int64 {
 	a := &m.Action
 	n := len(a.ActionID) + len(a.Kind) + len(a.Target) + len(a.DN) + len(a.UPN) + len(a.EntraID) + len(a.Attribute) + len(a.Op) +
@@ -126,7 +126,7 @@ func memberBytes(m *memberRow) int64 {
 			n += len(v) + 16
 		}
 	}
-	return int64(n)
+	return int64(n + 32)
 }
 
 // planCounts tallies actions for the Summary and the brief.

@@ -186,5 +186,6 @@ func foldDN(u *packedUser) string { return strings.ToLower(u.DN) }
 
 func compareDN(a, b *packedUser) int { return strings.Compare(a.DN, b.DN) }
 
-// userBytes is what a buffered row's strings hold.
-func userBytes(u *packedUser) int64 { return int64(len(u.DN) + len(u.User)) }
+// userBytes is what a buffered row's strings hold, and its sort key: the
+// DN folded, a copy when the DN has capitals, as almost every DN has.
+func userBytes(u *packedUser) int64 { return int64(2*len(u.DN) + len(u.User)) }

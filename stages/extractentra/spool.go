@@ -23,7 +23,7 @@ import (
 // memShare is the part of the budget the exports' users may take in
 // memory, as EntraUser structs and their strings. The rest is for what
 // Merge and the table writer add (indexes, a row group) and for the
-// garbage collector, whose soft limit is an eighth above the budget.
+// garbage collector, whose soft limit is a sixteenth above the budget.
 const memShare = 4.0 / 5
 
 // spoolShare is the part of the budget the spools' sorters may buffer, all

@@ -77,7 +77,8 @@ func pairKey(p *pairRow) string {
 
 func noTie(*pairRow, *pairRow) int { return 0 }
 
-func pairBytes(p *pairRow) int64 { return int64(len(p.Method) + len(p.EntraID) + len(p.Entra)) }
+// pairBytes is what a buffered pair's strings hold, and its 8-byte key.
+func pairBytes(p *pairRow) int64 { return int64(len(p.EntraID)+len(p.Entra)) + 8 }
 
 // Budget shares (docs/architecture.md, "Memory"): the key indexes and the
 // pair sort are never held at once; the edge buffer sits beside both.

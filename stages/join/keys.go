@@ -148,7 +148,10 @@ func findEdges(ctx context.Context, src source, budget int64, out *edgeRuns) (ad
 			}
 			return probe(anchors, upns, ci, c, &scratch, out)
 		})
-		anchors, upns, held, inChunk = newKeyIndex(size(adRows)), newKeyIndex(size(adRows)), 0, 0
+		// Let go of this chunk's indexes before sizing the next chunk's:
+		// made first, the new maps would sit beside the old ones.
+		anchors, upns, held, inChunk = nil, nil, 0, 0
+		anchors, upns = newKeyIndex(size(adRows)), newKeyIndex(size(adRows))
 		if err == nil {
 			err = ctx.Err()
 		}
