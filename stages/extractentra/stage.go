@@ -45,10 +45,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSumm
 	if err := set.read(ctx, cfg.Exports, g); err != nil {
 		return pipeline.EntraSummary{}, err
 	}
-	flags := func() ([]pipeline.TenantFlag, error) {
-		for _, in := range set.Inputs {
-			env.AddInput(in)
-		}
+	return set.write(ctx, env, g, func() ([]pipeline.TenantFlag, error) {
 		fp := cfg.TenantFeatures
 		if fp == "" {
 			return UnknownTenant("not provided (pass --tenant-features with the JSON of GET /directory/onPremisesSynchronization)"), nil
@@ -59,30 +56,42 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSumm
 		}
 		env.AddInput(in)
 		return flags, nil
+	})
+}
+
+// write merges the set's exports and writes the tables; flags are the
+// tenant's, asked for once the users are merged, after the set's inputs
+// are recorded.
+func (s *ExportSet) write(ctx context.Context, env *pipeline.Env, g *gauge, flags func() ([]pipeline.TenantFlag, error)) (pipeline.EntraSummary, error) {
+	withInputs := func() ([]pipeline.TenantFlag, error) {
+		for _, in := range s.Inputs {
+			env.AddInput(in)
+		}
+		return flags()
 	}
-	if set.spooled() {
+	if s.spooled() {
 		// Too many users for memory: merged by streaming passes over the
 		// spools, written as they come (docs/architecture.md, "Memory").
 		err := writeTables(env, func(write func(*pipeline.EntraUser) error) error {
-			return set.mergeSpooled(ctx, g, write)
-		}, flags)
+			return s.mergeSpooled(ctx, g, write)
+		}, withInputs)
 		if err != nil {
 			return pipeline.EntraSummary{}, err
 		}
-		return set.Summary(), nil
+		return s.Summary(), nil
 	}
-	users, err := Merge(set.Exports)
+	users, err := Merge(s.Exports)
 	if err != nil {
 		return pipeline.EntraSummary{}, err
 	}
-	fl, err := flags()
+	fl, err := withInputs()
 	if err != nil {
 		return pipeline.EntraSummary{}, err
 	}
 	if err := WriteTables(env, users, fl); err != nil {
 		return pipeline.EntraSummary{}, err
 	}
-	return set.Summary(), nil
+	return s.Summary(), nil
 }
 
 // ExportSet is a list of exports as read, with what the manifest records

@@ -2,7 +2,6 @@ package livegraph
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"syncgap/pipeline"
@@ -45,42 +44,29 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (pipeline.EntraSumm
 	if err != nil {
 		return none, err
 	}
-	live, err := c.Users(ctx)
-	if err != nil {
-		return none, err
-	}
-	if len(live) == 0 {
-		return none, fmt.Errorf("graph GET %s: the tenant returned no users", usersPath)
-	}
 	featuresNote := ""
-	_, flags, err := c.Features(ctx)
-	switch {
-	case Denied(err):
-		// The users are worth having without the flag; the report says
-		// the flag is unknown and why, so nobody reads it as off.
-		slog.Warn("tenant features not readable; bypassDirSyncOverridesEnabled recorded as unknown", "error", err)
-		flags = extractentra.UnknownTenant(c.FeaturesSource() + ": permission denied (" + err.(*Error).shortStatus() +
-			"; grant OnPremDirectorySynchronization.Read.All to read it)")
-		featuresNote = "unknown: permission denied"
-	case err != nil:
-		return none, err
+	flags := func() ([]pipeline.TenantFlag, error) {
+		_, flags, err := c.Features(ctx)
+		switch {
+		case Denied(err):
+			// The users are worth having without the flag; the report says
+			// the flag is unknown and why, so nobody reads it as off.
+			slog.Warn("tenant features not readable; bypassDirSyncOverridesEnabled recorded as unknown", "error", err)
+			featuresNote = "unknown: permission denied"
+			return extractentra.UnknownTenant(c.FeaturesSource() + ": permission denied (" + err.(*Error).shortStatus() +
+				"; grant OnPremDirectorySynchronization.Read.All to read it)"), nil
+		case err != nil:
+			return nil, err
+		}
+		return flags, nil
 	}
-	set := &extractentra.ExportSet{}
-	set.Add(&extractentra.Export{Path: c.UsersOrigin(), Format: extractentra.GraphLive, Users: live})
-	if err := set.Read(ctx, cfg.Exports); err != nil {
-		return none, err
-	}
-	users, err := extractentra.Merge(set.Exports)
+	// The users go through extract-entra's reader, within the memory
+	// budget (docs/architecture.md, "Memory"); the features are asked for
+	// once the users and the exports are read.
+	sum, err := extractentra.Live(ctx, env, c.UsersOrigin(), c.Pages, cfg.Exports, flags)
 	if err != nil {
 		return none, err
 	}
-	for _, in := range set.Inputs {
-		env.AddInput(in)
-	}
-	if err := extractentra.WriteTables(env, users, flags); err != nil {
-		return none, err
-	}
-	sum := set.Summary()
 	sum.TenantFeatures = featuresNote
 	return sum, nil
 }

@@ -1,10 +1,14 @@
 package livegraph
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,5 +151,80 @@ func TestParamsHoldNoSecrets(t *testing.T) {
 		"graph.auth": "client-secret", "export.1": "msol.csv"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Params = %v, want %v", got, want)
+	}
+}
+
+// TestLiveWithinTinyMemory reads one tenant live in the default budget,
+// which holds it in memory, and in budgets that make the users go to
+// spools: the same tables byte for byte, the spilling logged, no spill
+// files left. A user the service returns twice is refused either way,
+// with the same message.
+func TestLiveWithinTinyMemory(t *testing.T) {
+	dir, data := tenant(t, 3000)
+	// Without the CSV only the users read live can fill the budget: they
+	// must go to a spool as they come.
+	for _, exports := range [][]string{nil, {filepath.Join(dir, tenantgen.MsolFile)}} {
+		t.Run(fmt.Sprintf("%d exports", len(exports)), func(t *testing.T) { liveWithinTinyMemory(t, data, exports) })
+	}
+}
+
+func liveWithinTinyMemory(t *testing.T, data *graphserver.Data, exports []string) {
+	run := func(base string, budget int64) (map[string]string, string, error) {
+		cfg := tokenConfig(base)
+		cfg.Exports = exports
+		snap := t.TempDir()
+		var log bytes.Buffer
+		old := slog.Default()
+		slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
+		rec, _, err := pipeline.NewRunner(snap).Run(pipeline.WithMemory(context.Background(), budget), Stage.With(cfg))
+		slog.SetDefault(old)
+		entries, _ := os.ReadDir(snap)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".syncgap-spill-") {
+				t.Errorf("budget %d left %s", budget, e.Name())
+			}
+		}
+		if err != nil {
+			return nil, log.String(), err
+		}
+		hashes := map[string]string{}
+		for _, out := range rec.Outputs {
+			hashes[out.File] = out.SHA256
+		}
+		return hashes, log.String(), nil
+	}
+	_, base := start(t, data, graphserver.Config{})
+	want, log, err := run(base, pipeline.DefaultMemory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log, "spilling to disk") || len(want) != 2 {
+		t.Fatalf("the default budget spilled 3,000 users, or wrote %v:\n%s", want, log)
+	}
+	for _, budget := range []int64{64 << 10, 1 << 20} {
+		got, log, err := run(base, budget)
+		if err != nil {
+			t.Fatalf("budget %d: %v", budget, err)
+		}
+		if !strings.Contains(log, "merged the exports within the memory budget, spilling to disk") {
+			t.Errorf("budget %d did not spool the users:\n%s", budget, log)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("budget %d wrote %v, want %v", budget, got, want)
+		}
+	}
+
+	twice := &graphserver.Data{Users: append(slices.Clone(data.Users), data.Users[7]), Sync: data.Sync}
+	_, base = start(t, twice, graphserver.Config{})
+	var msgs []string
+	for _, budget := range []int64{pipeline.DefaultMemory, 64 << 10} {
+		_, _, err := run(base, budget)
+		if err == nil || !strings.Contains(err.Error(), "graph returned a user twice while paging") || !strings.Contains(err.Error(), "already seen") {
+			t.Fatalf("budget %d: a user served twice gave %v", budget, err)
+		}
+		msgs = append(msgs, err.Error())
+	}
+	if msgs[0] != msgs[1] {
+		t.Errorf("in memory:\n%s\nspooled:\n%s", msgs[0], msgs[1])
 	}
 }

@@ -31,14 +31,39 @@ var Select = []string{
 func (c *Client) UsersOrigin() string { return c.ep.root + "/v1.0" + usersPath }
 
 // Users reads every user, following @odata.nextLink to the end, in the
-// order Graph returns them. Progress, if the context carries one, counts
-// users read. Any failure returns no users at all.
+// order Graph returns them. Any failure returns no users at all. It holds
+// them all in memory; the stage reads them through Pages instead, within
+// its memory budget.
+func (c *Client) Users(ctx context.Context) ([]pipeline.EntraUser, error) {
+	// Each page keeps its own slice, joined once at the end: the total is
+	// unknown until the last page, and growing one slice page by page
+	// copied a million users several times over.
+	var pages [][]pipeline.EntraUser
+	err := c.Pages(ctx, func(rows []pipeline.EntraUser) error {
+		pages = append(pages, rows)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Concat(pages...)
+	if err := extractentra.CheckDuplicates(out, c.UsersOrigin()); err != nil {
+		return nil, fmt.Errorf("graph returned a user twice while paging: %w", err)
+	}
+	return out, nil
+}
+
+// Pages reads every user, following @odata.nextLink to the end, and calls
+// page with each page's users, in the order Graph returns them; page keeps
+// the slice. Progress, if the context carries one, counts users read. A
+// tenant without users is an error: a synced tenant always has some, so
+// none means the wrong tenant or a filtered proxy.
 //
 // The SDK builds and sends each request (auth, middleware, retries), but
 // the page comes back as bytes and extractentra's JSON reader decodes it:
 // the SDK's typed Get would build a node tree and a closure per property
 // of every user, two thirds of the client's CPU for a million users.
-func (c *Client) Users(ctx context.Context) ([]pipeline.EntraUser, error) {
+func (c *Client) Pages(ctx context.Context, page func(rows []pipeline.EntraUser) error) error {
 	prog := pipeline.ProgressFrom(ctx)
 	prog.Start("graph users", "users", 0)
 	defer prog.Done()
@@ -49,13 +74,9 @@ func (c *Client) Users(ctx context.Context) ([]pipeline.EntraUser, error) {
 	}
 	builder := users.NewUsersRequestBuilderInternal(map[string]string{}, c.adapter)
 	dec := extractentra.NewUsersPage(origin)
-	// Each page gets its own slice, joined once at the end: the total is
-	// unknown until the last page, and growing one slice page by page
-	// copied a million users several times over (a sixth of the client's
-	// CPU).
-	var pages [][]pipeline.EntraUser
 	next := ""
-	for page := 1; ; page++ {
+	total := 0
+	for n := 1; ; n++ {
 		rctx, track := withAttempts(ctx)
 		b, cfg := builder, first
 		if next != "" {
@@ -64,32 +85,34 @@ func (c *Client) Users(ctx context.Context) ([]pipeline.EntraUser, error) {
 		body, err := usersPage(rctx, c.adapter, b, cfg)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
-			return nil, graphError("GET", usersPath, err, track)
+			return graphError("GET", usersPath, err, track)
 		}
 		if len(body) == 0 {
-			return nil, &Error{Method: "GET", Path: usersPath, Err: fmt.Errorf("page %d came back empty", page)}
+			return &Error{Method: "GET", Path: usersPath, Err: fmt.Errorf("page %d came back empty", n)}
 		}
-		rows, link, err := dec.Decode(fmt.Sprintf("page %d", page), body, nil)
+		rows, link, err := dec.Decode(fmt.Sprintf("page %d", n), body, nil)
 		if err != nil {
-			return nil, &Error{Method: "GET", Path: usersPath, Err: pageError(page, err)}
+			return &Error{Method: "GET", Path: usersPath, Err: pageError(n, err)}
 		}
-		pages = append(pages, rows)
+		total += len(rows)
 		prog.Add(int64(len(rows)))
+		if err := page(rows); err != nil {
+			return err
+		}
 		if link == "" {
 			break
 		}
 		if err := c.sameEndpoint(link); err != nil {
-			return nil, &Error{Method: "GET", Path: usersPath, Err: fmt.Errorf("page %d: %w", page, err)}
+			return &Error{Method: "GET", Path: usersPath, Err: fmt.Errorf("page %d: %w", n, err)}
 		}
 		next = link
 	}
-	out := slices.Concat(pages...)
-	if err := extractentra.CheckDuplicates(out, origin); err != nil {
-		return nil, fmt.Errorf("graph returned a user twice while paging: %w", err)
+	if total == 0 {
+		return fmt.Errorf("graph GET %s: the tenant returned no users", usersPath)
 	}
-	return out, nil
+	return nil
 }
 
 // usersPage sends the GET the builder describes through the adapter and
