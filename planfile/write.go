@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"context"
 	"fmt"
 
 	"syncgap/pipeline"
@@ -13,20 +14,20 @@ var Files = []string{pipeline.FileName(pipeline.PlanTable), workbook.File, Chang
 // Write writes a plan's three files into the stage's snapshot and records
 // them: plan.parquet, the change-board workbook (with the audit sheets of
 // a) and changes.ldif, from book.Actions.
-func Write(env *pipeline.Env, a *workbook.Audit, book *workbook.PlanBook) error {
+func Write(ctx context.Context, env *pipeline.Env, a *workbook.Audit, book *workbook.PlanBook) error {
 	out, err := pipeline.WriteTable(env.Dir, pipeline.PlanTable, book.Actions)
 	if err != nil {
 		return err
 	}
 	env.AddOutput(out)
-	return Publish(env, a, book, Slice(book.Actions), out.Rows)
+	return Publish(ctx, env, a, book, Slice(book.Actions), out.Rows)
 }
 
 // Publish writes the change-board workbook and changes.ldif of a plan
 // whose plan.parquet is written, actions read from it: rows is their
 // number.
-func Publish(env *pipeline.Env, a *workbook.Audit, book *workbook.PlanBook, actions Actions, rows int64) error {
-	if err := workbook.WritePlan(env.Path(workbook.File), a, book); err != nil {
+func Publish(ctx context.Context, env *pipeline.Env, a *workbook.Audit, book *workbook.PlanBook, actions Actions, rows int64) error {
+	if err := workbook.WritePlan(ctx, env.Path(workbook.File), a, book); err != nil {
 		return err
 	}
 	wb, err := workbook.Output(env.Dir, rows)

@@ -11,6 +11,7 @@
 package workbook
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -58,31 +59,32 @@ const (
 
 // WriteAudit writes the audit workbook to path atomically: the file appears
 // complete under its name or not at all. Identical input gives identical bytes.
-func WriteAudit(path string, a *Audit) error {
-	return writeAudit(path, a, excelize.TotalRows)
+func WriteAudit(ctx context.Context, path string, a *Audit) error {
+	return writeAudit(ctx, path, a, excelize.TotalRows)
 }
 
 // writeAudit is WriteAudit with the per-sheet row limit (header included) as
 // a parameter, so tests can exercise sheet splitting without a million rows.
-func writeAudit(path string, a *Audit, maxRows int) error {
-	return writeBook(path, a, nil, maxRows)
+func writeAudit(ctx context.Context, path string, a *Audit, maxRows int) error {
+	return writeBook(ctx, path, a, nil, maxRows)
 }
 
 // writeBook writes the audit workbook, or with p the plan workbook, atomically.
-func writeBook(path string, a *Audit, p *PlanBook, maxRows int) error {
+func writeBook(ctx context.Context, path string, a *Audit, p *PlanBook, maxRows int) error {
 	if a == nil {
 		return fmt.Errorf("write %s: no audit", path)
 	}
 	if maxRows < 2 {
 		return fmt.Errorf("write %s: row limit %d leaves no room for data", path, maxRows)
 	}
-	return saveBook(path, func(f *excelize.File, rows *rowSet) error { return build(f, a, p, maxRows, rows) })
+	return saveBook(ctx, path, func(f *excelize.File, rows *rowSet) error { return build(f, a, p, maxRows, rows) })
 }
 
 // saveBook lays a new workbook out with lay, whose streamed sheets'
 // data rows go to rows, and writes it to path atomically. The rows spill
-// into a directory beside path, removed however saveBook ends.
-func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error {
+// into a directory beside path, removed however saveBook ends, also when
+// ctx is cancelled (Ctrl-C), which ends the rows being written.
+func saveBook(ctx context.Context, path string, lay func(f *excelize.File, rows *rowSet) error) error {
 	spillDir := pipeline.NewSpillDir(filepath.Dir(path))
 	defer spillDir.Remove()
 	spill, err := spillDir.Path()
@@ -93,9 +95,12 @@ func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error
 	// Close removes excelize's own temporary files (streamed sheets spill to
 	// disk beyond 16 MB); it must run on every path so nothing is left behind.
 	defer f.Close()
-	rows := newRowSet(spill)
+	rows := newRowSet(ctx, spill)
 	defer rows.stop() // before the directory is removed: Windows removes no open file
 	if err := lay(f, rows); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr // a stage stopped by a signal says no more than that
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	parts := map[string]*sheetRows{}
@@ -103,6 +108,9 @@ func saveBook(path string, lay func(f *excelize.File, rows *rowSet) error) error
 		if r := rows.bySheet[name]; r != nil {
 			parts["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = r
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	sortContentTypes(f)
 	out, err := pipeline.CreateAtomic(path)

@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func readRows(t *testing.T, f *excelize.File, sheet string) [][]string {
 func writeFixture(t *testing.T, a *Audit, maxRows int) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "report.xlsx")
-	if err := writeAudit(p, a, maxRows); err != nil {
+	if err := writeAudit(context.Background(), p, a, maxRows); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -210,7 +211,7 @@ func TestWriteAuditAtomic(t *testing.T) {
 		if err := os.WriteFile(p, bytes.Repeat([]byte("x"), 1<<20), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteAudit(p, fixtureAudit()); err != nil {
+		if err := WriteAudit(context.Background(), p, fixtureAudit()); err != nil {
 			t.Fatal(err)
 		}
 		b, _ := os.ReadFile(p)
@@ -227,20 +228,20 @@ func TestWriteAuditAtomic(t *testing.T) {
 		if err := os.Mkdir(p, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteAudit(p, fixtureAudit()); err == nil {
+		if err := WriteAudit(context.Background(), p, fixtureAudit()); err == nil {
 			t.Fatal("no error writing over a directory")
 		}
 		assertOnly(t, dir, "report.xlsx")
 	})
 	t.Run("missing directory", func(t *testing.T) {
-		err := WriteAudit(filepath.Join(t.TempDir(), "nope", "report.xlsx"), fixtureAudit())
+		err := WriteAudit(context.Background(), filepath.Join(t.TempDir(), "nope", "report.xlsx"), fixtureAudit())
 		if err == nil || !strings.Contains(err.Error(), "report.xlsx") {
 			t.Errorf("err = %v, want one naming the file", err)
 		}
 	})
 	t.Run("no room for data", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := writeAudit(filepath.Join(dir, "r.xlsx"), fixtureAudit(), 1); err == nil {
+		if err := writeAudit(context.Background(), filepath.Join(dir, "r.xlsx"), fixtureAudit(), 1); err == nil {
 			t.Error("no error for a one-row limit")
 		}
 		assertOnly(t, dir)
@@ -264,7 +265,7 @@ func TestWriteAuditRemovesSpillFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := WriteAudit(p, a); (err != nil) != tt.blocked {
+			if err := WriteAudit(context.Background(), p, a); (err != nil) != tt.blocked {
 				t.Fatalf("err = %v", err)
 			}
 			assertOnly(t, dir, "report.xlsx")

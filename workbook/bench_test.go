@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,7 +21,7 @@ func BenchmarkWriteAudit(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := WriteAudit(path, a); err != nil {
+		if err := WriteAudit(context.Background(), path, a); err != nil {
 			b.Fatal(err)
 		}
 	}

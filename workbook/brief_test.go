@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ import (
 func writeBriefPlan(t *testing.T, p *PlanBook, maxRows int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "plan.xlsx")
-	if err := writePlan(path, briefAudit(), p, maxRows); err != nil {
+	if err := writePlan(context.Background(), path, briefAudit(), p, maxRows); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -978,7 +979,7 @@ func TestWritePlanNothingToDecide(t *testing.T) {
 				pipeline.FlipNow: {pipeline.Lost: 2}, pipeline.ApproveAll: {pipeline.Lost: 2}}},
 	} {
 		path := filepath.Join(t.TempDir(), "plan.xlsx")
-		if err := WritePlan(path, &Audit{}, p); err != nil {
+		if err := WritePlan(context.Background(), path, &Audit{}, p); err != nil {
 			t.Fatalf("%s: %v", p.Policy, err)
 		}
 		f := openBook(t, path)
@@ -1003,7 +1004,7 @@ func TestWritePlanNothingToDecide(t *testing.T) {
 			t.Errorf("%s: ReadSigned = %+v, %v", p.Policy, s, err)
 		}
 	}
-	if err := WritePlan(filepath.Join(t.TempDir(), "x.xlsx"), &Audit{}, &PlanBook{
+	if err := WritePlan(context.Background(), filepath.Join(t.TempDir(), "x.xlsx"), &Audit{}, &PlanBook{
 		Actions: []pipeline.Action{{Kind: pipeline.KindWrite}}, Effects: []ActionEffect{{}, {}},
 	}); err == nil || !strings.Contains(err.Error(), "2 effects for 1 actions") {
 		t.Errorf("effects not matching the actions: %v", err)

@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/xuri/excelize/v2"
@@ -30,15 +31,17 @@ type DiffBook struct {
 
 // WriteDiff writes the diff workbook to path atomically. Identical input
 // gives identical bytes.
-func WriteDiff(path string, d *DiffBook) error { return writeDiff(path, d, excelize.TotalRows) }
+func WriteDiff(ctx context.Context, path string, d *DiffBook) error {
+	return writeDiff(ctx, path, d, excelize.TotalRows)
+}
 
 // writeDiff is WriteDiff with the per-sheet row limit (header included)
 // as a parameter, so tests can split the Changes sheet with a few rows.
-func writeDiff(path string, d *DiffBook, maxRows int) error {
+func writeDiff(ctx context.Context, path string, d *DiffBook, maxRows int) error {
 	if maxRows < 2 {
 		return fmt.Errorf("write %s: row limit %d leaves no room for data", path, maxRows)
 	}
-	return saveBook(path, func(f *excelize.File, rows *rowSet) error {
+	return saveBook(ctx, path, func(f *excelize.File, rows *rowSet) error {
 		st, err := newSummaryBook(f, rows, d.ToolVersion, "syncgap diff", d.Before.ID+" → "+d.After.ID)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -75,7 +76,7 @@ var wantChangeRows = [][]string{
 func writeDiffFixture(t *testing.T, d *DiffBook, maxRows int) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), DiffFile)
-	if err := writeDiff(p, d, maxRows); err != nil {
+	if err := writeDiff(context.Background(), p, d, maxRows); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,16 +65,16 @@ func TestStreamedBooksAreTheSame(t *testing.T) {
 		return b
 	}
 	for _, maxRows := range []int{excelizeRows, 4} {
-		want := write("audit.xlsx", func(path string) error { return writeAudit(path, held, maxRows) })
-		if got := write("audit.xlsx", func(path string) error { return writeAudit(path, streamed, maxRows) }); !bytes.Equal(got, want) {
+		want := write("audit.xlsx", func(path string) error { return writeAudit(context.Background(), path, held, maxRows) })
+		if got := write("audit.xlsx", func(path string) error { return writeAudit(context.Background(), path, streamed, maxRows) }); !bytes.Equal(got, want) {
 			t.Errorf("max rows %d: the audit workbook from the table file differs from the one from held rows", maxRows)
 		}
 		p := briefPlan()
-		want = write("plan.xlsx", func(path string) error { return writePlan(path, held, p, maxRows) })
+		want = write("plan.xlsx", func(path string) error { return writePlan(context.Background(), path, held, p, maxRows) })
 		rows := &streamedRows{p: briefPlan()}
 		q := briefPlan()
 		q.Actions, q.Effects, q.Rows, q.Memory = nil, nil, rows, 8<<10 // spills every few rows
-		got := write("plan.xlsx", func(path string) error { return writePlan(path, streamed, q, maxRows) })
+		got := write("plan.xlsx", func(path string) error { return writePlan(context.Background(), path, streamed, q, maxRows) })
 		if !bytes.Equal(got, want) {
 			t.Errorf("max rows %d: the plan workbook from streamed rows differs from the one from held rows", maxRows)
 		}
@@ -103,7 +104,7 @@ func TestStreamedGapsFailLoudly(t *testing.T) {
 	if err := os.WriteFile(path, []byte("not a table any more"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err = WriteAudit(filepath.Join(t.TempDir(), "audit.xlsx"), a)
+	err = WriteAudit(context.Background(), filepath.Join(t.TempDir(), "audit.xlsx"), a)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("WriteAudit over a damaged table file: %v, want an error naming %s", err, path)
 	}

@@ -161,18 +161,18 @@ const (
 // (rows never planned as writes, and the ad-wins backup), Gaps, Unmatched
 // and Glossary. Action ids and the plan hash sit in locked cells; directory
 // values are text, never formulas.
-func WritePlan(path string, a *Audit, p *PlanBook) error {
-	return writePlan(path, a, p, excelize.TotalRows)
+func WritePlan(ctx context.Context, path string, a *Audit, p *PlanBook) error {
+	return writePlan(ctx, path, a, p, excelize.TotalRows)
 }
 
-func writePlan(path string, a *Audit, p *PlanBook, maxRows int) error {
+func writePlan(ctx context.Context, path string, a *Audit, p *PlanBook, maxRows int) error {
 	if p == nil {
 		return fmt.Errorf("write %s: no plan", path)
 	}
 	if p.Rows == nil && len(p.Effects) != 0 && len(p.Effects) != len(p.Actions) {
 		return fmt.Errorf("write %s: %d effects for %d actions", path, len(p.Effects), len(p.Actions))
 	}
-	return writeBook(path, a, p, maxRows)
+	return writeBook(ctx, path, a, p, maxRows)
 }
 
 // Plan sheet columns. The first planPrinted are what a board reads and

@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"context"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -36,7 +37,7 @@ func planFixture(n int) *PlanBook {
 func writePlanFixture(t *testing.T, p *PlanBook, maxRows int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "plan.xlsx")
-	if err := writePlan(path, fixtureAudit(), p, maxRows); err != nil {
+	if err := writePlan(context.Background(), path, fixtureAudit(), p, maxRows); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -52,8 +53,8 @@ var postChangeColumns = []column{
 
 // WritePostChange writes the post-change workbook to path atomically.
 // Identical input gives identical bytes.
-func WritePostChange(path string, p *PostChange) error {
-	return saveBook(path, func(f *excelize.File, rows *rowSet) error {
+func WritePostChange(ctx context.Context, path string, p *PostChange) error {
+	return saveBook(ctx, path, func(f *excelize.File, rows *rowSet) error {
 		st, err := newSummaryBook(f, rows, p.ToolVersion, "syncgap verify-cloud", p.Snapshot+" → "+p.After)
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"hash/crc32"
@@ -33,9 +34,10 @@ import (
 // and hundreds of megabytes compressed, more than the memory budget
 // should hold (docs/architecture.md, "Memory").
 type sheetRows struct {
-	cols  []string // column letters
-	style []int    // per column: the style a plain cell gets
-	buf   []byte   // XML not yet handed to the compressor
+	ctx   context.Context // checked as each buffer is handed over: Ctrl-C ends a sheet of millions of rows
+	cols  []string        // column letters
+	style []int           // per column: the style a plain cell gets
+	buf   []byte          // XML not yet handed to the compressor
 	rows  int
 
 	work   chan []byte // XML to compress, in order
@@ -68,12 +70,15 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // name, for the zip writer to splice in, and all of them, so that their
 // compressors end and their spill files close however the workbook ends.
 type rowSet struct {
+	ctx     context.Context
 	bySheet map[string]*sheetRows
 	all     []*sheetRows
 	dir     string // where the spill files go
 }
 
-func newRowSet(dir string) *rowSet { return &rowSet{bySheet: map[string]*sheetRows{}, dir: dir} }
+func newRowSet(ctx context.Context, dir string) *rowSet {
+	return &rowSet{ctx: ctx, bySheet: map[string]*sheetRows{}, dir: dir}
+}
 
 // stop ends every compressor still running (after an error) and closes
 // and removes every spill file.
@@ -90,6 +95,7 @@ func (s *rowSet) add(style []int) (*sheetRows, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.ctx = s.ctx
 	s.all = append(s.all, r)
 	return r, nil
 }
@@ -257,6 +263,9 @@ func (r *sheetRows) add(n int, vals []any, height float64) error {
 	r.buf = b
 	r.rows++
 	if len(b) >= rowFlush {
+		if r.ctx != nil && r.ctx.Err() != nil {
+			return r.ctx.Err()
+		}
 		return r.flush()
 	}
 	return nil

@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,7 @@ func BenchmarkReadSigned(b *testing.B) {
 	a := &Audit{Snapshot: "snap", ToolVersion: "bench", Gaps: synthGaps(1_000_000)}
 	p := planFixture(400_000)
 	path := filepath.Join(b.TempDir(), "plan.xlsx")
-	if err := WritePlan(path, a, p); err != nil {
+	if err := WritePlan(context.Background(), path, a, p); err != nil {
 		b.Fatal(err)
 	}
 	decidable := 0

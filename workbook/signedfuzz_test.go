@@ -3,6 +3,7 @@ package workbook
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ import (
 func fuzzBook(f testing.TB) ([]byte, map[string][]byte) {
 	f.Helper()
 	path := filepath.Join(f.TempDir(), "plan.xlsx")
-	if err := writePlan(path, briefAudit(), briefPlan(), excelize.TotalRows); err != nil {
+	if err := writePlan(context.Background(), path, briefAudit(), briefPlan(), excelize.TotalRows); err != nil {
 		f.Fatal(err)
 	}
 	zr, err := zip.OpenReader(path)

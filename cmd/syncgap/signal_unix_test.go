@@ -14,7 +14,8 @@ import (
 	"syncgap/fixtures/tenantgen"
 )
 
-// TestSignalLeavesNothingBehind stops audits, plans and approves with
+// TestSignalLeavesNothingBehind stops audits, plans, approves, extracts,
+// joins and reports with
 // SIGTERM and SIGINT at several points of their run: each either finishes
 // or exits non-zero, and no temporary file or scratch directory is left in
 // the directories it wrote to, nor a spill directory of a sort; an
@@ -49,7 +50,8 @@ func TestSignalLeavesNothingBehind(t *testing.T) {
 		spilling := []string{"extract-ad", "--memory", "256KiB", "--ldif", filepath.Join(data, "ad.ldif"), "--out", base}
 		joining := []string{"join", "--memory", "256KiB", "--snapshot", base}
 		approving := []string{"approve", "--memory", "256KiB", "--snapshot", base, "--workbook", signed, "--replace"}
-		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, approving, spilling, joining} {
+		reporting := []string{"report", "--snapshot", base}
+		for _, args := range [][]string{audit(out), {"plan", "--snapshot", base, "--policy", "entra-wins", "--enable-bypass", "--replace"}, approving, spilling, joining, reporting} {
 			cmd := exec.Command(bin, args...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr

@@ -93,7 +93,7 @@ var RestoreStage = pipeline.Def[RestoreConfig, planfile.Summary]{
 				"A restore plan: each row writes into AD the cloud value that enabling BypassDirSyncOverrides overwrote or cleared, as the snapshot taken before the flip recorded it. With the switch on, AD wins: the next sync copies it to the cloud.",
 				"Each row expects the value AD holds in the audit taken after the flip, so it refuses to write over a later change.",
 			}}
-		if err := planfile.Write(env, &workbook.Audit{Snapshot: cfg.After, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
+		if err := planfile.Write(ctx, env, &workbook.Audit{Snapshot: cfg.After, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
 			return sum, err
 		}
 		sum.Hash = hash

@@ -111,7 +111,7 @@ var VerifyStage = pipeline.Def[Config, Summary]{
 			return sum, err
 		}
 		env.AddOutput(out)
-		book, err := writeBook(env, cfg, sum)
+		book, err := writeBook(ctx, env, cfg, sum)
 		if err != nil {
 			return sum, err
 		}
@@ -121,7 +121,7 @@ var VerifyStage = pipeline.Def[Config, Summary]{
 }
 
 // writeBook writes the post-change workbook from the table just written.
-func writeBook(env *pipeline.Env, cfg Config, sum Summary) (pipeline.OutputRecord, error) {
+func writeBook(ctx context.Context, env *pipeline.Env, cfg Config, sum Summary) (pipeline.OutputRecord, error) {
 	t, err := pipeline.LoadTable[pipeline.VerifyCloudRow](env.Path(pipeline.FileName(pipeline.VerifyCloudTable)))
 	if err != nil {
 		return pipeline.OutputRecord{}, err
@@ -137,7 +137,7 @@ func writeBook(env *pipeline.Env, cfg Config, sum Summary) (pipeline.OutputRecor
 		Rows: t,
 	}
 	path := env.Path(workbook.PostChangeFile)
-	if err := workbook.WritePostChange(path, p); err != nil {
+	if err := workbook.WritePostChange(ctx, path, p); err != nil {
 		return pipeline.OutputRecord{}, err
 	}
 	sha, _, err := pipeline.HashFile(path)

@@ -87,7 +87,7 @@ var RollbackStage = pipeline.Def[RollbackConfig, planfile.Summary]{
 		rhash := planfile.Hash(env.Inputs, env.Params, rev)
 		book := &workbook.PlanBook{Policy: RollbackPolicy, Parameters: env.Params, Hash: rhash, Actions: rev,
 			Notes: []string{"A reverse plan: each row restores the value an applied action replaced, only if the directory still holds what apply wrote."}}
-		if err := planfile.Write(env, &workbook.Audit{Snapshot: src, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
+		if err := planfile.Write(ctx, env, &workbook.Audit{Snapshot: src, ToolVersion: pipeline.ToolVersion()}, book); err != nil {
 			return none, err
 		}
 		sum := planfile.Summary{Hash: rhash, SourcePlanHash: pl.Hash}

@@ -62,7 +62,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (Summary, error) {
 	}
 	env.AddOutput(out)
 	book := d.Book()
-	if err := workbook.WriteDiff(env.Path(workbook.DiffFile), book); err != nil {
+	if err := workbook.WriteDiff(ctx, env.Path(workbook.DiffFile), book); err != nil {
 		return Summary{}, err
 	}
 	sum, _, err := pipeline.HashFile(env.Path(workbook.DiffFile))

@@ -168,7 +168,7 @@ func run(ctx context.Context, env *pipeline.Env, cfg Config) (planfile.Summary, 
 	b.finish(book, all)
 	// The forecast's last row groups encode in the background while the
 	// workbook is written: the two largest costs of a plan, on two cores.
-	if err := planfile.Publish(env, a, book, planfile.FromFile(planPath), pw.Rows()); err != nil {
+	if err := planfile.Publish(ctx, env, a, book, planfile.FromFile(planPath), pw.Rows()); err != nil {
 		return none, err
 	}
 	slog.Debug("wrote the plan and workbook", "stage", "plan", "elapsed", time.Since(start).Round(time.Millisecond))

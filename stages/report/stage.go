@@ -37,7 +37,7 @@ func run(ctx context.Context, env *pipeline.Env, _ Config) (Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
-	if err := workbook.WriteAudit(env.Path(workbook.File), a); err != nil {
+	if err := workbook.WriteAudit(ctx, env.Path(workbook.File), a); err != nil {
 		return Summary{}, err
 	}
 	out, err := workbook.Output(env.Dir, int64(a.Gaps.Len()))
