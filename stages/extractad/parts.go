@@ -162,10 +162,13 @@ func (p *partReader) cut() {
 			if cut := lastBoundary(buf); cut > 0 {
 				carry = append(carry[:0], buf[cut:]...)
 				part := buf[:cut]
+				// Counted before the part is handed over: from then on it
+				// is the worker's.
+				next := line + bytes.Count(part, []byte{'\n'})
 				if !p.send(&ldifPart{data: part, line: line}) {
 					return
 				}
-				line += bytes.Count(part, []byte{'\n'})
+				line = next
 				break
 			}
 			if len(buf) >= maxPartGrowth {
