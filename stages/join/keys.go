@@ -26,42 +26,6 @@ type cloudKey struct {
 	SyncEnabled pipeline.NullBool `parquet:"on_premises_sync_enabled"`
 }
 
-// keyIndex maps a key to AD rows without allocating a slice per key:
-// almost every key is unique, duplicates go to a side map.
-type keyIndex struct {
-	first map[string]int32
-	more  map[string][]int32
-}
-
-// newKeyIndex sizes the index for n keys: growing a map of a million
-// strings from empty rehashes it twenty times.
-func newKeyIndex(n int) *keyIndex {
-	return &keyIndex{first: make(map[string]int32, n), more: map[string][]int32{}}
-}
-
-func (x *keyIndex) add(key string, i int32) {
-	if key == "" {
-		return
-	}
-	if _, ok := x.first[key]; !ok {
-		x.first[key] = i
-		return
-	}
-	x.more[key] = append(x.more[key], i)
-}
-
-// lookup is every AD row under key, in AD order: first, then more.
-// Indexing the map with string(key) does not allocate.
-func (x *keyIndex) lookup(key []byte) (first int32, more []int32, ok bool) {
-	if len(key) == 0 {
-		return 0, nil, false
-	}
-	if first, ok = x.first[string(key)]; ok && len(x.more) > 0 {
-		more = x.more[string(key)]
-	}
-	return first, more, ok
-}
-
 // addEdges adds an edge of kind for cloud row ci to each AD row of a lookup.
 func addEdges(out *edgeRuns, ci int32, kind int, first int32, more []int32) error {
 	if err := out.add(packEdge(ci, kind, first)); err != nil {
@@ -120,8 +84,9 @@ func probe(anchors, upns *keyIndex, ci int32, c *cloudKey, scratch *[2][]byte, o
 	return nil
 }
 
-// keyBytes is what one AD user costs in the two indexes beyond its key
-// strings: two map slots and their share of the table's growth.
+// keyBytes is what one AD user costs in the two indexes beyond its keys'
+// bytes: a 24-byte slot in each table, sized a third above the keys it
+// will hold (keyindex.go), and the arena blocks' unused ends.
 const keyBytes = 96
 
 // findEdges looks every cloud user's keys up among the AD users' and adds
@@ -166,7 +131,7 @@ func findEdges(ctx context.Context, src source, budget int64, out *edgeRuns) (ad
 		anchors.add(k.SourceAnchor, ai)
 		upns.add(upn, ai)
 		inChunk++
-		if held += int64(len(k.SourceAnchor)+len(upn)) + keyBytes; held >= budget {
+		if held += int64(len(k.SourceAnchor)+len(upn)) + keyBytes; held >= budget || anchors.full() || upns.full() {
 			return probe()
 		}
 		return nil

@@ -17,16 +17,21 @@ type refDecision struct {
 	cands  []int32 // AD row indexes
 }
 
-// refLookup is the reference's use of the index: every AD row under key.
-func refLookup(x *keyIndex, key string) []int32 {
+// refIndex is the reference's index: every AD row under a key, in AD order.
+type refIndex map[string][]int32
+
+func (x refIndex) add(key string, i int32) {
+	if key != "" {
+		x[key] = append(x[key], i)
+	}
+}
+
+// refLookup is every AD row under key.
+func refLookup(x refIndex, key string) []int32 {
 	if key == "" {
 		return nil
 	}
-	first, ok := x.first[key]
-	if !ok {
-		return nil
-	}
-	return append([]int32{first}, x.more[key]...)
+	return x[key]
 }
 
 // refNormUPN is the comparison form of a UPN: trimmed, case-insensitive.
@@ -56,15 +61,14 @@ func (s refSliceRows) Row(i int, dst *pipeline.EntraUser) { *dst = s[i] }
 type refPairing struct {
 	ad        []refADKey
 	cloud     refCloudRows
-	upns      *keyIndex
+	upns      refIndex
 	decisions []refDecision
 	claimants [][]int32 // per AD row: cloud rows naming it as a candidate
 }
 
 // refCompute applies the join rules. It keeps references to ad and cloud.
 func refCompute(ad []refADKey, cloud refCloudRows) *refPairing {
-	anchors := newKeyIndex(len(ad))
-	upns := newKeyIndex(len(ad))
+	anchors, upns := refIndex{}, refIndex{}
 	for i := range ad {
 		anchors.add(ad[i].SourceAnchor, int32(i))
 		upns.add(refNormUPN(ad[i].UPN), int32(i))
