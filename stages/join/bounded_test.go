@@ -170,3 +170,30 @@ func TestJoinCleansUpOnError(t *testing.T) {
 		t.Errorf("left in the directory: %v", entries)
 	}
 }
+
+// TestShortKeysEndAChunkBeforeTheTableGrows: keys much shorter than the
+// 60 bytes a chunk's tables are sized for would fit more of them into the
+// chunk's budget than the tables hold; the chunk ends when a table is
+// full instead of letting it double, and the rows stay the reference's.
+func TestShortKeysEndAChunkBeforeTheTableGrows(t *testing.T) {
+	ad, cloud := messyTenant(2, 3000, 3000)
+	for i := range ad {
+		ad[i].SourceAnchor = ""
+		ad[i].UPN = fmt.Sprintf("u%d", i)
+	}
+	want := referenceRows(t, ad, cloud)
+	const budget = 64 << 10
+	var got []pipeline.Joined
+	st, err := joinRows(context.Background(), memTables{ad, cloud}, budget, t.TempDir(), func(j *pipeline.Joined) error {
+		got = append(got, *j)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareRows(t, got, want)
+	perChunk := budget / keyShare / (keyBytes + 60) // what newKeyIndex is told
+	if min := len(ad) / int(perChunk); st.Chunks < min {
+		t.Errorf("%d chunks for %d AD users, %d a table: a table grew", st.Chunks, len(ad), perChunk)
+	}
+}
