@@ -3,6 +3,7 @@ package extractad
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -398,5 +399,20 @@ func TestLDAPRefusesMissingAttributes(t *testing.T) {
 	}
 	if rec.Detail["missing_attributes"] != "mobile or otherMobile" || rec.Parameters["allow_missing_attributes"] != "true" || rec.Outputs[0].Rows != 30 {
 		t.Errorf("record %+v", rec)
+	}
+}
+
+// A timed-out page is a lost connection whether or not the watch had
+// closed the connection by the time the search returned: under load it
+// often has not, and the search used to end instead of restarting.
+func TestPageTimeoutIsConnectionLoss(t *testing.T) {
+	err := fmt.Errorf("search %q on %s: %w", "DC=fake,DC=test", "ldap://127.0.0.1:389", timeoutError(context.Background(), 300*time.Millisecond))
+	if !isConnectionLoss(err) {
+		t.Errorf("%v: not taken for a lost connection", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := timeoutError(ctx, time.Second); isConnectionLoss(err) {
+		t.Errorf("%v: a cancelled run taken for a lost connection", err)
 	}
 }
