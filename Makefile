@@ -35,12 +35,14 @@ check-imports:
 		| grep -e ' github.com/microsoftgraph/' | cut -d' ' -f1 | sort -u); \
 	if [ -n "$$bad" ]; then echo "these depend on msgraph-sdk-go, which only livegraph may import:"; echo "$$bad"; exit 1; fi
 
-## test: the whole suite, integration tests included (they never skip in CI). The release
+## test: the whole suite, integration tests included (they never skip in CI), and the tests
+## of our patched libphonenumber (phone/libphonenumber, a module of its own). The release
 ## binaries are built first, into .test-dist/, outside go test's timeout (from a cold cache
 ## that is the slowest step); fixtures/wine's tests check and run them.
 test: test-deps check-imports vet
 	$(MAKE) -s release DIST=.test-dist
 	SYNCGAP_TEST_DIST=$(CURDIR)/.test-dist $(GO) test -count=1 -vet=off -timeout 30m ./...
+	cd phone/libphonenumber && $(GO) test -count=1 .
 
 ## samba-deps: the Debian packages of the Samba AD DC the live LDAP tests and benchmark run against
 samba-deps:

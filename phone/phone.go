@@ -1,6 +1,8 @@
 // Package phone normalises the phone numbers classify compares and plan
 // writes: trimming, parsing with libphonenumber, E.164 with extensions, and
-// a bounded cache (docs/rules.md, "Classify").
+// a bounded cache (docs/rules.md, "Classify"). The libphonenumber built in
+// is a patched copy in phone/libphonenumber (docs/dependencies.md,
+// "nyaruka/phonenumbers").
 package phone
 
 import (
@@ -43,8 +45,8 @@ type Number struct {
 // numbers in different regions.
 type phoneKey struct{ text, region string }
 
-// Parser normalises phone numbers with a cache. Parsing costs ~12 µs, so it
-// only happens where two texts differ. Not safe for concurrent use: each
+// Parser normalises phone numbers with a cache. Parsing costs several
+// microseconds, so it only happens where two texts differ. Not safe for concurrent use: each
 // worker has its own.
 type Parser struct {
 	cache map[phoneKey]Number
