@@ -294,7 +294,7 @@ func isResponseControl(typ []byte) bool {
 func (r *Reader) finish(dn string, line int) *Entry {
 	n := len(r.attrs)
 	attrs := r.attrs[:n:n]
-	if s := len(r.attrSlab); n <= cap(r.attrSlab)-s && (n == 0 || &r.attrSlab[s:s+1][0] == &r.attrs[0]) {
+	if s := len(r.attrSlab); n <= cap(r.attrSlab)-s && (n == 0 || &r.attrSlab[s : s+1][0] == &r.attrs[0]) {
 		r.attrSlab = r.attrSlab[:s+n] // still in the slab's tail: claim it
 	}
 	r.attrs = nil

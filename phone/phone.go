@@ -46,8 +46,8 @@ type Number struct {
 type phoneKey struct{ text, region string }
 
 // Parser normalises phone numbers with a cache. Parsing costs several
-// microseconds, so it only happens where two texts differ. Not safe for concurrent use: each
-// worker has its own.
+// microseconds, so it only happens where two texts differ. Not safe for
+// concurrent use: each worker has its own.
 type Parser struct {
 	cache map[phoneKey]Number
 }

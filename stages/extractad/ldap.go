@@ -281,9 +281,9 @@ func isConnectionLoss(err error) bool {
 	switch {
 	case errors.Is(err, ldapconn.ErrInvalidCredentials), errors.Is(err, ldapconn.ErrPlaintextBind):
 		return false
-	// A page that timed out has had its connection closed by watch, but
-	// from another goroutine: once may see the error before the close, so
-	// the timeout itself counts, not only conn.IsClosing.
+	// errPageTimeout is the "timed out" above, whether or not watch's close
+	// (on another goroutine) has made conn.IsClosing true by the time once
+	// looks at it.
 	case errors.As(err, &lost), errors.As(err, &ne), errors.Is(err, errPageTimeout),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE),
